@@ -1,0 +1,68 @@
+import * as fs from 'node:fs'
+import { type Command, Option } from 'commander'
+import { ARCH_NAMES, type ArchName, destroyPlatform, initPlatform, type PlatformSpec } from '@nvdimm/core'
+import { e820Entry, type E820Range, parseE820Table, parseMemmap, readFirmwareMemmap, validateRanges } from '@nvdimm/provider-e820'
+import { DEFAULT_MEMMAP, defaultPlatformSpec } from '../default-platform.js'
+import { providerKinds } from '../kinds.js'
+import { choosePlatformDir, openPlatform } from '../platform-dir.js'
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+interface InitOptions {
+  arch: ArchName
+  e820: string[]
+  e820Table: string[]
+  e820FirmwareMemmap: string[]
+  force?: boolean
+}
+
+/** The platform an init command line asks for; the default topology when it names no provider. */
+function specFrom(options: InitOptions): PlatformSpec {
+  const ranges: E820Range[] = [
+    ...options.e820.flatMap((text) => parseMemmap(text)),
+    ...options.e820Table.flatMap((file) => parseE820Table(fs.readFileSync(file, 'utf8'))),
+    ...options.e820FirmwareMemmap.flatMap((dir) => readFirmwareMemmap(dir)),
+  ]
+  if (ranges.length === 0 && options.e820.length + options.e820Table.length + options.e820FirmwareMemmap.length === 0) {
+    return { ...defaultPlatformSpec, arch: options.arch }
+  }
+  return { arch: options.arch, providers: [{ kind: 'e820', entry: e820Entry(validateRanges(ranges)) }] }
+}
+
+export function registerPlatform(program: Command): void {
+  const platform = program.command('platform').description('create, show and remove emulated platforms')
+
+  platform
+    .command('init')
+    .description(`create a platform (with no provider options: e820 ${DEFAULT_MEMMAP})`)
+    .addOption(new Option('--arch <arch>', 'architecture whose page size and alignment rules apply').choices(ARCH_NAMES).default('x86_64'))
+    .option('--e820 <memmap>', "legacy pmem ranges as the kernel takes them: 'memmap=4G!12G,4G!20G' (repeatable)", collect, [])
+    .option('--e820-table <file>', 'an e820 table as the kernel logs it (BIOS-e820: [mem …] persistent (type 12))', collect, [])
+    .option('--e820-firmware-memmap <dir>', 'a /sys/firmware/memmap directory', collect, [])
+    .option('-f, --force', 'replace a platform that already exists there')
+    .action(async (options: InitOptions, command: Command) => {
+      const { dir } = choosePlatformDir(command.optsWithGlobals().platform)
+      const created = await initPlatform(dir, specFrom(options), providerKinds, { replace: options.force ?? false })
+      const summary = created.providers.map(({ kind, entry }) => `${kind} (${(entry as { ranges?: unknown[] }).ranges?.length ?? 0} ranges)`)
+      process.stderr.write(`created platform at ${created.dir}: ${created.arch}, ${summary.join(', ')}\n`)
+    })
+
+  platform
+    .command('show')
+    .description('print the platform description')
+    .action(async (_options: unknown, command: Command) => {
+      const opened = await openPlatform(command.optsWithGlobals().platform)
+      process.stdout.write(`${JSON.stringify({ dir: opened.dir, ...(opened.toJSON() as object) }, null, 2)}\n`)
+    })
+
+  platform
+    .command('destroy')
+    .description('remove the platform and its media files')
+    .action(async (_options: unknown, command: Command) => {
+      const { dir } = choosePlatformDir(command.optsWithGlobals().platform)
+      await destroyPlatform(dir)
+      process.stderr.write(`destroyed platform at ${dir}\n`)
+    })
+}

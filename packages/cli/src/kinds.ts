@@ -1,0 +1,5 @@
+import type { PlatformProviderKind } from '@nvdimm/core'
+import { e820Kind } from '@nvdimm/provider-e820'
+
+/** Every provider this build of the CLI can put in a platform. */
+export const providerKinds: readonly PlatformProviderKind[] = [e820Kind as PlatformProviderKind]

@@ -1,0 +1,55 @@
+import { Command, CommanderError } from 'commander'
+import { isNvdimmError, NvdimmError } from '@nvdimm/core'
+import { registerList } from './commands/list.js'
+import { registerPlatform } from './commands/platform.js'
+import { registerXable } from './commands/xable.js'
+import { exitCodeOf, printError } from './output.js'
+import { VERSION } from './version.js'
+
+export function buildProgram(): Command {
+  const program = new Command('nvdimm')
+    .description("the Linux NVDIMM subsystem, emulated: ndctl's commands, options and JSON")
+    .version(VERSION, '--version', 'print the version')
+    .option('--platform <dir>', 'platform directory (default: $NVDIMM_PLATFORM, else the per-user default)')
+    .showSuggestionAfterError(true)
+  registerList(program)
+  registerXable(program)
+  registerPlatform(program)
+  return program
+}
+
+/** Run the CLI; resolve to the exit code. Errors become "error: … (ERRNO)" on stderr. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram()
+  let usageError: string | undefined
+  const configure = (command: Command): void => {
+    command.exitOverride()
+    command.configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+      outputError: (text) => {
+        usageError = text.replace(/^error:\s*/, '').trim().replace(/\s*\n\s*/g, ' ')
+      },
+    })
+    for (const sub of command.commands) configure(sub)
+  }
+  configure(program)
+  process.exitCode = 0
+  try {
+    await program.parseAsync(argv as string[])
+    return Number(process.exitCode ?? 0)
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0
+      const message = usageError ?? error.message.replace(/^error:\s*/, '')
+      const invalid = new NvdimmError('EINVAL', message)
+      printError(invalid)
+      return exitCodeOf(invalid)
+    }
+    if (isNvdimmError(error)) {
+      printError(error)
+      return exitCodeOf(error)
+    }
+    throw error
+  }
+}

@@ -1,0 +1,25 @@
+import type { Bus } from './bus/bus.js'
+import type { Dimm } from './dimm/dimm.js'
+import type { NvdimmError } from './errors.js'
+import type { Namespace } from './namespace/namespace.js'
+import type { Region } from './region/region.js'
+
+/** Typed events, `noun:verb`, in the order the kernel would emit the uevents. */
+export interface NvdimmEvents {
+  'bus:add': [bus: Bus]
+  'bus:remove': [bus: Bus]
+  'dimm:add': [dimm: Dimm]
+  'dimm:remove': [dimm: Dimm]
+  'region:add': [region: Region]
+  'region:enable': [region: Region]
+  'region:disable': [region: Region]
+  'region:remove': [region: Region]
+  'namespace:add': [namespace: Namespace]
+  'namespace:enable': [namespace: Namespace]
+  'namespace:disable': [namespace: Namespace]
+  /** A namespace driver refused to bind (nd_pmem probe failed): the device stays, disabled. */
+  'namespace:probe-error': [namespace: Namespace, error: NvdimmError]
+  'namespace:remove': [namespace: Namespace]
+}
+
+export type NvdimmEventName = keyof NvdimmEvents

@@ -1,0 +1,110 @@
+/**
+ * @nvdimm/core: the libnvdimm object model — buses, dimms, regions and namespaces, the
+ * provider contract, the platform store, and ndctl's views of it all.
+ *
+ * ```ts
+ * import { createNvdimm } from '@nvdimm/core'
+ * import { e820 } from '@nvdimm/provider-e820'
+ *
+ * const nd = createNvdimm({ providers: [e820({ memmap: 'memmap=4G!12G' })] })
+ * nd.on('namespace:enable', (ns) => console.log(ns.name, ns.blockDevice))
+ * await nd.start()
+ * console.log(nd.region('region0').persistenceDomain)
+ * await nd.stop()
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export { ARCH_NAMES, archProfile, MEMREMAP_COMPAT_ALIGN_MAX } from './arch.js'
+export type { ArchName, ArchProfile } from './arch.js'
+export { ERRNO, errnoName, fail, isNvdimmError, NvdimmError, strerror } from './errors.js'
+export type { Errno } from './errors.js'
+export type { NvdimmEventName, NvdimmEvents } from './events.js'
+export {
+  alignDown,
+  alignUp,
+  hex,
+  isAligned,
+  isPowerOf2,
+  memparse,
+  parseSize,
+  SZ_128K,
+  SZ_128M,
+  SZ_16M,
+  SZ_1G,
+  SZ_1M,
+  SZ_1T,
+  SZ_256M,
+  SZ_2M,
+  SZ_4K,
+  SZ_512,
+  SZ_64K,
+  U64_MAX,
+} from './units.js'
+
+export { createNvdimm, Nvdimm } from './subsystem.js'
+export type { CreateNvdimmOptions, LogEntry, ProviderProbeError } from './subsystem.js'
+export type { NamespaceRuntimeState, RegionRuntimeState, RuntimeState } from './runtime-state.js'
+
+export { Bus } from './bus/bus.js'
+export { commandStatus, submitCommand } from './bus/ndctl.js'
+export { Dimm } from './dimm/dimm.js'
+export { Region } from './region/region.js'
+export type { Mapping, NamespaceType, PersistenceDomain } from './region/region.js'
+export { defaultRegionAlign } from './region/align.js'
+export { Namespace } from './namespace/namespace.js'
+export type { NamespaceMap, NamespaceMode } from './namespace/namespace.js'
+export { NamespaceIo } from './namespace/namespace-io.js'
+
+export { HEALTH_STATES, HEALTH_UNSUPPORTED, worseHealthState } from './health/health.js'
+export type { Health, HealthState, ShutdownState } from './health/health.js'
+
+export type { Media } from './media/media.js'
+export { FileMedia } from './media/file-media.js'
+export type { FileMediaOptions } from './media/file-media.js'
+export { MemoryMedia } from './media/memory-media.js'
+
+export { BusCmd, DimmCmd, DimmFamily } from './provider/commands.js'
+export { defineProvider } from './provider/define.js'
+export type { ProviderImplementation } from './provider/define.js'
+export * from './provider/payloads.js'
+export { isProvider, providerSymbol } from './provider/symbols.js'
+export { ND_MAX_MAPPINGS } from './provider/schemas.js'
+export { DIMM_FLAGS, REGION_FLAGS } from './provider/types.js'
+export type {
+  BusDescriptor,
+  BusHandle,
+  CommandResult,
+  DimmDescriptor,
+  DimmFlag,
+  DimmRef,
+  InterleaveSet,
+  Logger,
+  MappingDescriptor,
+  Provider,
+  ProviderComponents,
+  ProviderInit,
+  ProviderStability,
+  RegionDescriptor,
+  RegionFlag,
+  RegionRef,
+  RegionType,
+} from './provider/types.js'
+
+export { destroyPlatform, initPlatform, isSimulatedCrash, LOCK_FILE, MEDIA_DIR, Platform, PLATFORM_FILE } from './platform/platform.js'
+export type { PlatformOptions, PlatformSession, PlatformSpec, ProviderEntry, StartOptions } from './platform/platform.js'
+export type { MediaFile, MediaOpener, PlatformProviderKind } from './platform/provider-kind.js'
+export { mediaPath, u64Json } from './platform/codecs.js'
+export { realFs, writeFileAtomic } from './platform/fs-ops.js'
+export type { FsOps } from './platform/fs-ops.js'
+export { acquireLock } from './platform/lock.js'
+export type { LockOptions, PlatformLock } from './platform/lock.js'
+
+export { ndctlList } from './ndctl/list.js'
+export type { ListOptions } from './ndctl/list.js'
+export { ndctlXableNamespace, ndctlXableRegion } from './ndctl/xable.js'
+export type { XableAction, XableOptions, XableResult } from './ndctl/xable.js'
+export { displaySize, toJsonC } from './ndctl/json.js'
+export type { JsonValue } from './ndctl/json.js'
+export { inNdctlOrder, kernfsNameHash } from './util/kernfs-order.js'

@@ -1,0 +1,128 @@
+import type { Bus } from '../bus/bus.js'
+import type { Dimm } from '../dimm/dimm.js'
+import type { Namespace } from '../namespace/namespace.js'
+import type { Region } from '../region/region.js'
+import { hexField, JsonDouble, type JsonObject, type JsonValue, sizeField } from './json.js'
+import { ndctlMappings } from './topology.js'
+
+/** The UTIL_JSON_* flags that shape one object. */
+export interface JsonFlags {
+  human: boolean
+  verbose: boolean
+  mediaErrors: boolean
+  dax: boolean
+  capabilities: boolean
+  firmware: boolean
+}
+
+/** BTT sector sizes the kernel offers (drivers/nvdimm/btt_devs.c btt_lbasize_supported). */
+export const BTT_SECTOR_SIZES = [512, 520, 528, 4096, 4104, 4160, 4224] as const
+
+/** util_bus_to_json() */
+export function busToJson(bus: Bus, _flags: JsonFlags): JsonObject {
+  return { provider: bus.providerName, dev: bus.name }
+}
+
+/** util_dimm_to_json() */
+export function dimmToJson(dimm: Dimm, flags: JsonFlags): JsonObject {
+  const json: JsonObject = { dev: dimm.name }
+  if (dimm.uniqueId !== undefined) json.id = dimm.uniqueId
+  if (dimm.handle !== undefined) json.handle = hexField(BigInt(dimm.handle), flags.human)
+  if (dimm.physId !== undefined) json.phys_id = hexField(BigInt(dimm.physId), flags.human)
+  if (!dimm.enabled) json.state = 'disabled'
+  return json
+}
+
+/** util_dimm_health_to_json(): undefined when the dimm reports no health at all. */
+export async function dimmHealthToJson(dimm: Dimm): Promise<JsonObject | undefined> {
+  if (!dimm.descriptor.health) return undefined
+  let health
+  try {
+    health = await dimm.health()
+  } catch {
+    return { health_state: 'unknown' }
+  }
+  const json: JsonObject = {}
+  if (health.state !== undefined) json.health_state = health.state
+  if (health.temperature !== undefined) json.temperature_celsius = new JsonDouble(health.temperature)
+  if (health.controllerTemperature !== undefined) {
+    json.controller_temperature_celsius = new JsonDouble(health.controllerTemperature)
+  }
+  if (health.sparesPercentage !== undefined) json.spares_percentage = health.sparesPercentage
+  if (health.alarmTemperature !== undefined) json.alarm_temperature = health.alarmTemperature
+  if (health.alarmControllerTemperature !== undefined) {
+    json.alarm_controller_temperature = health.alarmControllerTemperature
+  }
+  if (health.alarmSpares !== undefined) json.alarm_spares = health.alarmSpares
+  if (health.lifeUsedPercentage !== undefined) json.life_used_percentage = health.lifeUsedPercentage
+  if (health.shutdownState !== undefined) json.shutdown_state = health.shutdownState
+  if (health.shutdownCount !== undefined) json.shutdown_count = health.shutdownCount
+  return json
+}
+
+/** The capabilities ndctl reads from the region's btt, pfn and dax seeds (present while it is enabled). */
+function regionCapabilities(region: Region): JsonValue[] | undefined {
+  if (!region.enabled) return undefined
+  const alignments = region.bus.ctx.arch.supportedAlignments.map((align) => align)
+  return [
+    { mode: 'sector', sector_sizes: [...BTT_SECTOR_SIZES] },
+    { mode: 'fsdax', alignments: [...alignments] },
+    { mode: 'devdax', alignments: [...alignments] },
+  ]
+}
+
+/** region_to_json() (ndctl/list.c). `mappingDimms` is set when dimms are listed. */
+export function regionToJson(
+  region: Region,
+  flags: JsonFlags,
+  mappingDimms?: (dimm: Dimm) => boolean,
+): JsonObject {
+  const json: JsonObject = {
+    dev: region.name,
+    size: sizeField(region.resource.size, flags.human),
+    align: sizeField(region.align, flags.human),
+    available_size: sizeField(region.availableSize, flags.human),
+    max_available_extent: sizeField(region.maxAvailableExtent, flags.human),
+    type: 'pmem',
+  }
+  if (flags.verbose && region.numaNode >= 0) json.numa_node = region.numaNode
+  if (flags.verbose && region.targetNode >= 0) json.target_node = region.targetNode
+  const cookie = region.isetCookie
+  if (cookie !== undefined) json.iset_id = hexField(cookie, flags.human)
+  if (mappingDimms) {
+    const mappings = ndctlMappings(region)
+      .filter((mapping) => mappingDimms(mapping.dimm))
+      .map(
+        (mapping): JsonObject => ({
+          dimm: mapping.dimm.name,
+          offset: hexField(mapping.start, flags.human),
+          length: hexField(mapping.size, flags.human),
+          position: mapping.position,
+        }),
+      )
+    if (mappings.length) json.mappings = mappings
+  }
+  if (!region.enabled) json.state = 'disabled'
+  if (flags.capabilities) {
+    const capabilities = regionCapabilities(region)
+    if (capabilities) json.capabilities = capabilities
+  }
+  json.persistence_domain = region.persistenceDomain
+  return json
+}
+
+/** util_namespace_to_json() (ndctl/json.c), for the raw and label-less modes. */
+export function namespaceToJson(namespace: Namespace, flags: JsonFlags): JsonObject {
+  const json: JsonObject = { dev: namespace.name, mode: namespace.mode }
+  const map = namespace.map
+  if (map !== undefined) json.map = map
+  json.size = sizeField(namespace.size, flags.human)
+  // A label-less namespace has no uuid; its sector size defaults to 512.
+  json.sector_size = 512
+  const blockDevice = namespace.blockDevice
+  if (blockDevice) json.blockdev = blockDevice
+  if (!namespace.enabled) json.state = 'disabled'
+  if (flags.verbose && namespace.numaNode >= 0) json.numa_node = namespace.numaNode
+  if (flags.verbose && namespace.targetNode >= 0) json.target_node = namespace.targetNode
+  return json
+}

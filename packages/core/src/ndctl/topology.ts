@@ -1,0 +1,32 @@
+import type { Bus } from '../bus/bus.js'
+import type { Dimm } from '../dimm/dimm.js'
+import type { Namespace } from '../namespace/namespace.js'
+import type { Mapping, Region } from '../region/region.js'
+import type { Nvdimm } from '../subsystem.js'
+import { inNdctlOrder } from '../util/kernfs-order.js'
+
+/**
+ * The device lists as libndctl walks them. Buses are found as /sys/class/nd/ndctlN (the same
+ * N as ndbusN), so they sort by the hash of "ndctlN"; mappings are read mapping0..N-1 and
+ * each added to the head of the list, so they come out last first.
+ */
+
+export function ndctlBuses(nd: Nvdimm): Bus[] {
+  return inNdctlOrder(nd.buses.map((bus) => ({ name: `ndctl${bus.id}`, bus }))).map((entry) => entry.bus)
+}
+
+export function ndctlDimms(bus: Bus): Dimm[] {
+  return inNdctlOrder(bus.dimms)
+}
+
+export function ndctlRegions(bus: Bus): Region[] {
+  return inNdctlOrder(bus.regions)
+}
+
+export function ndctlNamespaces(region: Region): Namespace[] {
+  return inNdctlOrder(region.namespaces)
+}
+
+export function ndctlMappings(region: Region): Mapping[] {
+  return [...region.mappings].reverse()
+}

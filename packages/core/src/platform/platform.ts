@@ -1,0 +1,379 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { z } from 'zod'
+import { ARCH_NAMES, type ArchName } from '../arch.js'
+import { NvdimmError } from '../errors.js'
+import { FileMedia } from '../media/file-media.js'
+import type { Media } from '../media/media.js'
+import type { Logger } from '../provider/types.js'
+import type { RuntimeState } from '../runtime-state.js'
+import { createNvdimm, type Nvdimm } from '../subsystem.js'
+import { u64Json } from './codecs.js'
+import { type FsOps, realFs, writeFileAtomic } from './fs-ops.js'
+import { acquireLock } from './lock.js'
+import type { MediaOpener, PlatformProviderKind } from './provider-kind.js'
+
+/**
+ * A platform: a directory holding platform.json (the providers, their devices and the
+ * runtime state) and the media files. Every change is made under the directory's lock and
+ * lands with an atomic rename, so a crash at any write leaves the old state or the new one.
+ */
+
+export const PLATFORM_FILE = 'platform.json'
+export const LOCK_FILE = 'lock'
+export const MEDIA_DIR = 'media'
+
+const runtimeSchema = z.object({
+  regions: z
+    .record(z.string(), z.strictObject({ enabled: z.boolean().optional(), align: u64Json.optional() }))
+    .optional(),
+  namespaces: z.record(z.string(), z.strictObject({ enabled: z.boolean().optional() })).optional(),
+})
+
+const descriptionSchema = z.strictObject({
+  format: z.literal('nvdimm-platform'),
+  version: z.literal(1),
+  arch: z.enum(ARCH_NAMES),
+  providers: z.array(z.looseObject({ kind: z.string() })),
+  runtime: runtimeSchema,
+})
+
+export interface ProviderEntry {
+  kind: string
+  entry: unknown
+}
+
+export interface PlatformSpec {
+  arch: ArchName
+  providers: readonly ProviderEntry[]
+}
+
+export interface PlatformOptions {
+  fs?: FsOps
+  /** How long to wait for another process's change to finish, in milliseconds. */
+  lockTimeoutMs?: number
+}
+
+export interface StartOptions {
+  /** Open media read-only: the session may look but not change the media. */
+  readOnly?: boolean
+  logger?: Logger
+}
+
+export interface PlatformSession {
+  readonly nd: Nvdimm
+  close(): Promise<void>
+}
+
+function kindOf(kinds: readonly PlatformProviderKind[], kind: string): PlatformProviderKind {
+  const found = kinds.find((candidate) => candidate.kind === kind)
+  if (!found) {
+    throw new NvdimmError(
+      'EINVAL',
+      `unknown provider kind '${kind}' (this build knows ${kinds.map((k) => k.kind).join(', ') || 'none'})`,
+    )
+  }
+  return found
+}
+
+function zodMessage(error: z.ZodError): string {
+  const issue = error.issues[0]!
+  return `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`
+}
+
+/** Check a spec and decode each provider entry with its kind's schema. */
+function decodeSpec(spec: PlatformSpec, kinds: readonly PlatformProviderKind[]): ProviderEntry[] {
+  if (!ARCH_NAMES.includes(spec.arch)) {
+    throw new NvdimmError('EINVAL', `unknown arch '${spec.arch}': expected one of ${ARCH_NAMES.join(', ')}`)
+  }
+  return spec.providers.map(({ kind, entry }, index) => {
+    const result = kindOf(kinds, kind).schema.safeParse(entry)
+    if (!result.success) {
+      throw new NvdimmError('EINVAL', `provider ${index} (${kind}): ${zodMessage(result.error)}`)
+    }
+    return { kind, entry: result.data }
+  })
+}
+
+function encodeDescription(
+  arch: ArchName,
+  entries: readonly ProviderEntry[],
+  runtime: RuntimeState,
+  kinds: readonly PlatformProviderKind[],
+): string {
+  const providers = entries.map(({ kind, entry }) => ({
+    kind,
+    ...(z.encode(kindOf(kinds, kind).schema as z.ZodType, entry) as object),
+  }))
+  const description = z.encode(descriptionSchema, {
+    format: 'nvdimm-platform',
+    version: 1,
+    arch,
+    providers: providers as z.infer<typeof descriptionSchema>['providers'],
+    runtime: runtime as z.infer<typeof runtimeSchema>,
+  })
+  return `${JSON.stringify(description, null, 2)}\n`
+}
+
+function mediaPathOf(dir: string, file: string): string {
+  return path.isAbsolute(file) ? file : path.join(dir, file)
+}
+
+/** Remove what a crash left inside a platform directory: temporary files of dead processes. */
+function sweep(dir: string, ops: FsOps): void {
+  for (const name of fs.readdirSync(dir)) {
+    const match = /\.(?:tmp|stale)-(\d+)-/.exec(name) ?? /\.stale-/.exec(name)
+    if (!match) continue
+    const pid = match[1] === undefined ? undefined : Number(match[1])
+    if (pid !== undefined && pid !== process.pid && processAlive(pid)) continue
+    ops.rmrf(path.join(dir, name))
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export class Platform {
+  private constructor(
+    readonly dir: string,
+    readonly arch: ArchName,
+    readonly providers: readonly ProviderEntry[],
+    readonly runtime: RuntimeState,
+    private readonly kinds: readonly PlatformProviderKind[],
+    private readonly options: PlatformOptions,
+  ) {}
+
+  /** Read and validate DIR/platform.json. */
+  static open(dir: string, kinds: readonly PlatformProviderKind[], options: PlatformOptions = {}): Platform {
+    recover(path.resolve(dir), options.fs ?? realFs)
+    const file = path.join(dir, PLATFORM_FILE)
+    let text: string
+    try {
+      text = fs.readFileSync(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new NvdimmError('ENXIO', `no platform at ${dir}: create one with 'nvdimm platform init'`)
+      }
+      throw new NvdimmError('EIO', `cannot read ${file}: ${(error as Error).message}`)
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (error) {
+      throw new NvdimmError('EINVAL', `${file} is not valid JSON: ${(error as Error).message}`)
+    }
+    const result = descriptionSchema.safeParse(json)
+    if (!result.success) throw new NvdimmError('EINVAL', `${file}: ${zodMessage(result.error)}`)
+    const { arch, providers, runtime } = result.data
+    const entries = decodeSpec(
+      { arch, providers: providers.map(({ kind, ...entry }) => ({ kind, entry })) },
+      kinds,
+    )
+    return new Platform(path.resolve(dir), arch, entries, runtime as RuntimeState, kinds, options)
+  }
+
+  /** The description as platform.json holds it. */
+  toJSON(): unknown {
+    return JSON.parse(encodeDescription(this.arch, this.providers, this.runtime, this.kinds))
+  }
+
+  /** Build and start the subsystem over this platform's media. */
+  async start(options: StartOptions = {}): Promise<PlatformSession> {
+    const opened: Media[] = []
+    const media: MediaOpener = {
+      open: (file) => {
+        const handle = new FileMedia(mediaPathOf(this.dir, file), { readOnly: options.readOnly ?? false })
+        opened.push(handle)
+        return handle
+      },
+    }
+    const closeMedia = () => {
+      for (const handle of opened.splice(0)) handle.close()
+    }
+    let nd: Nvdimm
+    try {
+      const providers = this.providers.map(({ kind, entry }) => kindOf(this.kinds, kind).provider(entry, media))
+      nd = createNvdimm({
+        providers,
+        arch: this.arch,
+        state: this.runtime,
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
+      await nd.start()
+    } catch (error) {
+      closeMedia()
+      throw error
+    }
+    return {
+      nd,
+      close: async () => {
+        try {
+          await nd.stop()
+        } finally {
+          closeMedia()
+        }
+      },
+    }
+  }
+
+  /**
+   * Change the running platform: under the lock, reread the description, start, run
+   * `change`, and save the runtime state it leaves, even when `change` fails part way
+   * (what it did is done, as in the kernel).
+   */
+  async update<T>(change: (nd: Nvdimm) => Promise<T>, options: Omit<StartOptions, 'readOnly'> = {}): Promise<T> {
+    const ops = this.options.fs ?? realFs
+    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
+    try {
+      sweep(this.dir, ops)
+      const fresh = Platform.open(this.dir, this.kinds, this.options)
+      const session = await fresh.start(options)
+      try {
+        return await change(session.nd)
+      } finally {
+        const runtime = session.nd.runtimeState()
+        await session.close()
+        const next = encodeDescription(fresh.arch, fresh.providers, runtime, this.kinds)
+        const current = encodeDescription(fresh.arch, fresh.providers, fresh.runtime, this.kinds)
+        if (next !== current) writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), next)
+      }
+    } finally {
+      lock.release()
+    }
+  }
+}
+
+export interface InitOptions extends PlatformOptions {
+  /** Replace a platform already at `dir` (the old one stays until the new one is in place). */
+  replace?: boolean
+}
+
+function stagingName(target: string, tag: 'tmp' | 'old'): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${tag}-${process.pid}-${Date.now().toString(36)}`)
+}
+
+/**
+ * Finish what a crash interrupted next to `target`: a replaced platform that was moved aside
+ * but not yet succeeded comes back; staging and doomed directories of dead processes go.
+ */
+function recover(target: string, ops: FsOps): void {
+  const parent = path.dirname(target)
+  if (!fs.existsSync(parent)) return
+  const base = `.${path.basename(target)}.`
+  const hasPlatform = () => fs.existsSync(path.join(target, PLATFORM_FILE))
+  for (const name of fs.readdirSync(parent)) {
+    const match = name.startsWith(base) ? /\.(tmp|old)-(\d+)-[0-9a-z]+$/.exec(name) : null
+    if (!match) continue
+    const pid = Number(match[2])
+    if (pid !== process.pid && processAlive(pid)) continue
+    const aside = path.join(parent, name)
+    if (match[1] === 'old' && !hasPlatform() && fs.existsSync(path.join(aside, PLATFORM_FILE))) {
+      if (fs.existsSync(target)) ops.rmrf(target)
+      ops.rename(aside, target)
+      ops.fsyncDir(parent)
+    } else {
+      ops.rmrf(aside)
+    }
+  }
+}
+
+/**
+ * Create a platform at `dir`: every input is checked before anything is written, the
+ * platform is built in a sibling directory and renamed into place, so a failure or a crash
+ * leaves no platform (or the one it was to replace), never half of one.
+ */
+export async function initPlatform(
+  dir: string,
+  spec: PlatformSpec,
+  kinds: readonly PlatformProviderKind[],
+  options: InitOptions = {},
+): Promise<Platform> {
+  const ops = options.fs ?? realFs
+  const target = path.resolve(dir)
+  const entries = decodeSpec(spec, kinds)
+  const files = entries.flatMap(({ kind, entry }) => kindOf(kinds, kind).mediaFiles(entry))
+  const seen = new Set<string>()
+  for (const { file } of files) {
+    if (seen.has(file)) throw new NvdimmError('EINVAL', `two devices share the media file ${file}`)
+    seen.add(file)
+  }
+  recover(target, ops)
+  const exists = fs.existsSync(path.join(target, PLATFORM_FILE))
+  if (exists && !options.replace) {
+    throw new NvdimmError(
+      'EEXIST',
+      `a platform already exists at ${target}: replace it with --force, or remove it with 'nvdimm platform destroy'`,
+    )
+  }
+  if (!exists && fs.existsSync(target) && fs.readdirSync(target).length > 0) {
+    throw new NvdimmError('EEXIST', `${target} exists and is not a platform; choose an empty or new directory`)
+  }
+  const parent = path.dirname(target)
+  ops.mkdir(parent)
+  const staging = stagingName(target, 'tmp')
+  try {
+    ops.mkdir(path.join(staging, MEDIA_DIR))
+    for (const { file, size } of files) {
+      if (!path.isAbsolute(file)) ops.createSparse(path.join(staging, file), size)
+    }
+    ops.writeDurable(path.join(staging, PLATFORM_FILE), encodeDescription(spec.arch, entries, {}, kinds))
+    ops.fsyncDir(staging)
+  } catch (error) {
+    if (!isSimulatedCrash(error)) fs.rmSync(staging, { recursive: true, force: true })
+    throw error
+  }
+  if (!exists) {
+    ops.rename(staging, target)
+    ops.fsyncDir(parent)
+    return Platform.open(target, kinds, options)
+  }
+  const lock = await acquireLock(path.join(target, LOCK_FILE), lockOptions(ops, options))
+  const old = stagingName(target, 'old')
+  try {
+    ops.rename(target, old)
+  } catch (error) {
+    lock.release()
+    throw error
+  }
+  ops.fsyncDir(parent)
+  ops.rename(staging, target)
+  ops.fsyncDir(parent)
+  ops.rmrf(old)
+  return Platform.open(target, kinds, options)
+}
+
+function lockOptions(ops: FsOps, options: PlatformOptions): { fs: FsOps; timeoutMs?: number } {
+  return { fs: ops, ...(options.lockTimeoutMs !== undefined ? { timeoutMs: options.lockTimeoutMs } : {}) }
+}
+
+/** Remove a platform: renamed away first (atomic: it is gone), then deleted. */
+export async function destroyPlatform(dir: string, options: PlatformOptions = {}): Promise<void> {
+  const ops = options.fs ?? realFs
+  const target = path.resolve(dir)
+  recover(target, ops)
+  if (!fs.existsSync(path.join(target, PLATFORM_FILE))) {
+    throw new NvdimmError('ENXIO', `no platform at ${target}`)
+  }
+  const lock = await acquireLock(path.join(target, LOCK_FILE), lockOptions(ops, options))
+  const doomed = stagingName(target, 'tmp')
+  try {
+    ops.rename(target, doomed)
+  } catch (error) {
+    lock.release()
+    throw error
+  }
+  ops.fsyncDir(path.dirname(target))
+  ops.rmrf(doomed)
+  lock.release()
+}
+
+/** Crash injection marks its errors so cleanup code can behave as a dead process would. */
+export function isSimulatedCrash(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { simulatedCrash?: unknown }).simulatedCrash === true
+}

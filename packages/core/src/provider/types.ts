@@ -1,0 +1,161 @@
+import type { EventEmitter } from 'eventemitter3'
+import type { ArchProfile } from '../arch.js'
+import type { NvdimmEvents } from '../events.js'
+import type { Health } from '../health/health.js'
+import type { Media } from '../media/media.js'
+import { providerSymbol } from './symbols.js'
+
+/**
+ * The provider contract: what a firmware-interface package hands to core. It mirrors the
+ * kernel's split (include/linux/libnvdimm.h): the provider fills in descriptors and core
+ * builds the devices, names them and runs the drivers.
+ */
+
+/** NDD_* dimm flags. `labeling`: the dimm can hold namespace labels. */
+export const DIMM_FLAGS = [
+  'aliasing',
+  'unarmed',
+  'locked',
+  'securityOverwrite',
+  'workPending',
+  'labeling',
+  'incoherent',
+  'registerSync',
+] as const
+export type DimmFlag = (typeof DIMM_FLAGS)[number]
+
+/** ND_REGION_* flags: pagemap (map struct pages), persistCache, persistMemctrl (ADR), async (provider flush). */
+export const REGION_FLAGS = ['pagemap', 'persistCache', 'persistMemctrl', 'async', 'cxl'] as const
+export type RegionFlag = (typeof REGION_FLAGS)[number]
+
+/** nvdimm_pmem_region_create() or nvdimm_volatile_region_create(). */
+export type RegionType = 'pmem' | 'volatile'
+
+/**
+ * The answer of a provider's command channel. `rc` says whether the command reached the
+ * device (0 or a negative errno, the ioctl's return); `cmdRc` is the firmware status the
+ * provider translated, which the ioctl path never returns on its own.
+ */
+export interface CommandResult {
+  rc: number
+  cmdRc: number
+  output: Uint8Array
+}
+
+export interface DimmRef {
+  /** nmemN */
+  readonly name: string
+  readonly providerData: unknown
+}
+
+export interface RegionRef {
+  /** regionN */
+  readonly name: string
+  readonly providerData: unknown
+}
+
+/** struct nvdimm_bus_descriptor */
+export interface BusDescriptor {
+  /** "ACPI.NFIT", "e820", "ocxlpmem0", the papr_scm platform device name… */
+  providerName: string
+  /** Bus-level ND_CMD_* numbers the provider implements. */
+  cmdMask?: readonly number[]
+  /** NVDIMM_FAMILY_* that ND_CMD_CALL may reach on this bus's dimms. */
+  dimmFamilyMask?: readonly number[]
+  /** The command channel: `dimm` is null for bus commands. */
+  ndctl?(dimm: DimmRef | null, cmd: number, input: Uint8Array): Promise<CommandResult>
+  /** Refuse a command for now (the NFIT refuses ARS_START while a scrub runs): throw EBUSY. */
+  clearToSend?(dimm: DimmRef | null, cmd: number, input: Uint8Array): Promise<void>
+}
+
+/** __nvdimm_create() arguments */
+export interface DimmDescriptor {
+  /** dimm_id: the unique id ndctl prints as "id". */
+  id?: string
+  /** NFIT device handle; ndctl prints it as "handle". */
+  handle?: number
+  /** SMBIOS physical id; ndctl prints it as "phys_id". */
+  physId?: number
+  flags: readonly DimmFlag[]
+  /** Per-dimm ND_CMD_* numbers. */
+  cmdMask: readonly number[]
+  /** Flush hint addresses (num_flush, flush_wpq). */
+  flushHints?: readonly bigint[]
+  /** Native health, already translated into the common model. */
+  health?(): Promise<Health>
+  providerData?: unknown
+}
+
+/** struct nd_mapping_desc */
+export interface MappingDescriptor {
+  dimm: DimmRef
+  /** DPA start within the dimm. */
+  start: bigint
+  size: bigint
+  position: number
+}
+
+/** struct nd_interleave_set */
+export interface InterleaveSet {
+  cookie1: bigint
+  cookie2: bigint
+  altcookie: bigint
+  typeGuid?: string
+}
+
+/** struct nd_region_desc */
+export interface RegionDescriptor {
+  type: RegionType
+  /** The system-physical address range. */
+  resource: { start: bigint; size: bigint }
+  /** The bytes of the range. */
+  media: Media
+  mappings: readonly MappingDescriptor[]
+  interleaveSet?: InterleaveSet
+  numaNode: number
+  targetNode: number
+  flags: readonly RegionFlag[]
+  /** The provider's flush (papr_scm, virtio): required exactly when `flags` has 'async'. */
+  flush?(region: RegionRef): Promise<void>
+  providerData?: unknown
+}
+
+/** What nvdimm_bus_register() hands back. */
+export interface BusHandle {
+  /** ndbusN */
+  readonly name: string
+  createDimm(descriptor: DimmDescriptor): DimmRef
+  createRegion(descriptor: RegionDescriptor): RegionRef
+  unregister(): Promise<void>
+}
+
+export interface Logger {
+  debug(message: string): void
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+}
+
+/** What core gives a provider when it is composed (libp2p-style late injection). */
+export interface ProviderComponents {
+  /** May be called several times: papr_scm registers one bus per device. */
+  registerBus(descriptor: BusDescriptor): BusHandle
+  readonly arch: ArchProfile
+  readonly logger: Logger
+  readonly events: EventEmitter<NvdimmEvents>
+}
+
+export type ProviderStability = 'stable' | 'experimental'
+
+export interface Provider {
+  readonly [providerSymbol]: true
+  /** Short name for logs and CLI flags: 'nfit', 'e820'. */
+  readonly name: string
+  readonly stability: ProviderStability
+  /** platform_driver.probe: register buses, dimms and regions. */
+  probe(): Promise<void>
+  /** platform_driver.remove: release what probe took (buses are unregistered by core). */
+  remove(): Promise<void>
+}
+
+export type ProviderInit = (components: ProviderComponents) => Provider

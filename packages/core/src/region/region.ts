@@ -1,0 +1,111 @@
+import type { Bus } from '../bus/bus.js'
+import type { Dimm } from '../dimm/dimm.js'
+import type { Media } from '../media/media.js'
+import type { Namespace } from '../namespace/namespace.js'
+import type { InterleaveSet, RegionDescriptor, RegionFlag, RegionRef, RegionType } from '../provider/types.js'
+import { Ida } from '../util/ida.js'
+import { defaultRegionAlign } from './align.js'
+import { disableRegion, enableRegion } from './region-driver.js'
+
+export interface Mapping {
+  readonly dimm: Dimm
+  /** DPA start within the dimm. */
+  readonly start: bigint
+  readonly size: bigint
+  readonly position: number
+}
+
+/** What sysfs persistence_domain reports; ndctl prints an empty value as "unknown". */
+export type PersistenceDomain = 'cpu_cache' | 'memory_controller' | 'unknown'
+
+/** Namespaces from labels (pmem) or one covering the region (io, "label-less"). */
+export type NamespaceType = 'io' | 'pmem'
+
+/** A region (regionN): a system-physical address range over one or more dimm mappings. */
+export class Region implements RegionRef {
+  readonly name: string
+  readonly type: RegionType
+  readonly resource: { readonly start: bigint; readonly size: bigint }
+  readonly media: Media
+  readonly mappings: readonly Mapping[]
+  readonly interleaveSet: InterleaveSet | undefined
+  readonly numaNode: number
+  readonly targetNode: number
+  readonly flags: ReadonlySet<RegionFlag>
+  /** default_align() for this region, before any administrator change. */
+  readonly defaultAlign: bigint
+  /** Space-allocation alignment for new namespaces (sysfs regionN/align). */
+  align: bigint
+  /** The nd_region driver is bound: namespaces exist only while it is. */
+  enabled = false
+  readonly namespaces: Namespace[] = []
+  /** Namespace ids within this region. */
+  readonly namespaceIda = new Ida()
+
+  constructor(
+    readonly bus: Bus,
+    readonly id: number,
+    readonly descriptor: RegionDescriptor,
+    mappings: readonly Mapping[],
+  ) {
+    this.name = `region${id}`
+    this.type = descriptor.type
+    this.resource = Object.freeze({ ...descriptor.resource })
+    this.media = descriptor.media
+    this.mappings = Object.freeze([...mappings])
+    this.interleaveSet = descriptor.interleaveSet
+    this.numaNode = descriptor.numaNode
+    this.targetNode = descriptor.targetNode
+    this.flags = new Set(descriptor.flags)
+    this.defaultAlign = defaultRegionAlign(this.resource.size, mappings.length, bus.ctx.arch.pageSize)
+    this.align = this.defaultAlign
+  }
+
+  get providerData(): unknown {
+    return this.descriptor.providerData
+  }
+
+  get persistenceDomain(): PersistenceDomain {
+    if (this.flags.has('persistCache')) return 'cpu_cache'
+    if (this.flags.has('persistMemctrl')) return 'memory_controller'
+    return 'unknown'
+  }
+
+  /**
+   * sysfs set_cookie (set_cookie_show()): the cookie the labels of this region carry, which
+   * needs the first mapping's label index to tell v1.1 (cookie1) from v1.2 (cookie2).
+   */
+  get isetCookie(): bigint | undefined {
+    const index = this.mappings[0]?.dimm.labelIndexVersion
+    if (!this.interleaveSet || !index) return undefined
+    return index.major === 1 && index.minor === 1 ? this.interleaveSet.cookie1 : this.interleaveSet.cookie2
+  }
+
+  /** nd_region_to_nstype(): labelled when any mapped dimm can hold labels. */
+  get namespaceType(): NamespaceType {
+    return this.mappings.some((mapping) => mapping.dimm.flags.has('labeling')) ? 'pmem' : 'io'
+  }
+
+  /** Capacity not yet given to a namespace. A label-less region has none to give. */
+  get availableSize(): bigint {
+    return 0n
+  }
+
+  get maxAvailableExtent(): bigint {
+    return 0n
+  }
+
+  /** Bind the region driver: namespaces appear and are probed. */
+  enable(): Promise<void> {
+    return enableRegion(this)
+  }
+
+  /** Disable every namespace, then unbind the region driver: its namespaces go away. */
+  disable(): Promise<void> {
+    return disableRegion(this)
+  }
+
+  toString(): string {
+    return this.name
+  }
+}

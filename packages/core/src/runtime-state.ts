@@ -1,0 +1,19 @@
+/**
+ * The part of a running system that outlives one process: what an administrator changed
+ * through sysfs (enabled or disabled devices, a region's align). A platform saves it after
+ * every change and hands it back on the next start, keyed by kernel device name, which is
+ * stable because probe order is.
+ */
+export interface RegionRuntimeState {
+  enabled?: boolean
+  align?: bigint
+}
+
+export interface NamespaceRuntimeState {
+  enabled?: boolean
+}
+
+export interface RuntimeState {
+  regions?: Record<string, RegionRuntimeState>
+  namespaces?: Record<string, NamespaceRuntimeState>
+}

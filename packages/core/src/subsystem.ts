@@ -1,0 +1,265 @@
+import { EventEmitter } from 'eventemitter3'
+import { archProfile, type ArchName, type ArchProfile } from './arch.js'
+import { Bus } from './bus/bus.js'
+import type { SubsystemContext } from './context.js'
+import { Dimm } from './dimm/dimm.js'
+import { NvdimmError } from './errors.js'
+import type { NvdimmEvents } from './events.js'
+import type { Namespace } from './namespace/namespace.js'
+import { busDescriptorSchema, dimmDescriptorSchema, regionDescriptorSchema, validateDescriptor } from './provider/schemas.js'
+import { isProvider } from './provider/symbols.js'
+import type {
+  BusDescriptor,
+  BusHandle,
+  DimmDescriptor,
+  Logger,
+  Provider,
+  ProviderInit,
+  RegionDescriptor,
+} from './provider/types.js'
+import { probeRegion } from './region/region-driver.js'
+import { Region, type Mapping } from './region/region.js'
+import type { RuntimeState } from './runtime-state.js'
+import { Ida } from './util/ida.js'
+
+export interface CreateNvdimmOptions {
+  /** Probed in order: the first provider's first bus is ndbus0. */
+  providers: readonly ProviderInit[]
+  arch?: ArchName | ArchProfile
+  /** Receives everything the subsystem logs, besides the subsystem's own `dmesg`. */
+  logger?: Logger
+  /** Devices to leave disabled and settings to restore, from runtimeState() of an earlier run. */
+  state?: RuntimeState
+}
+
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error'
+  message: string
+}
+
+export interface ProviderProbeError {
+  provider: string
+  error: Error
+}
+
+interface ProviderSlot {
+  provider: Provider
+  buses: Bus[]
+  probed: boolean
+  pendingRegions: Region[]
+}
+
+const DMESG_LIMIT = 10_000
+
+/**
+ * The libnvdimm subsystem: owns the providers, the devices they register and the events.
+ * One provider may register several buses (papr_scm registers one per device).
+ */
+export class Nvdimm extends EventEmitter<NvdimmEvents> {
+  readonly arch: ArchProfile
+  /** The kernel log of this subsystem, oldest first. */
+  readonly dmesg: LogEntry[] = []
+  /** Providers whose probe failed; their buses were unregistered, the others kept going. */
+  readonly probeErrors: ProviderProbeError[] = []
+  private readonly ctx: SubsystemContext
+  private readonly inits: readonly ProviderInit[]
+  private slots: ProviderSlot[] = []
+  private state: 'stopped' | 'starting' | 'started' = 'stopped'
+
+  constructor(options: CreateNvdimmOptions) {
+    super()
+    this.arch = typeof options.arch === 'object' ? options.arch : archProfile(options.arch ?? 'x86_64')
+    this.inits = [...options.providers]
+    const userLogger = options.logger
+    const record = (level: LogEntry['level']) => (message: string) => {
+      if (this.dmesg.length >= DMESG_LIMIT) this.dmesg.shift()
+      this.dmesg.push({ level, message })
+      userLogger?.[level](message)
+    }
+    this.ctx = {
+      arch: this.arch,
+      logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+      events: this,
+      restore: options.state ?? {},
+      busIda: new Ida(),
+      dimmIda: new Ida(),
+      regionIda: new Ida(),
+    }
+  }
+
+  get buses(): readonly Bus[] {
+    return this.slots.flatMap((slot) => slot.buses)
+  }
+
+  get dimms(): readonly Dimm[] {
+    return this.buses.flatMap((bus) => bus.dimms)
+  }
+
+  get regions(): readonly Region[] {
+    return this.buses.flatMap((bus) => bus.regions)
+  }
+
+  get namespaces(): readonly Namespace[] {
+    return this.regions.flatMap((region) => region.namespaces)
+  }
+
+  bus(name: string): Bus {
+    return lookup(this.buses, name, 'bus')
+  }
+
+  dimm(name: string): Dimm {
+    return lookup(this.dimms, name, 'dimm')
+  }
+
+  region(name: string): Region {
+    return lookup(this.regions, name, 'region')
+  }
+
+  namespace(name: string): Namespace {
+    return lookup(this.namespaces, name, 'namespace')
+  }
+
+  /** Probe every provider in order, then bind the regions each registered. */
+  async start(): Promise<void> {
+    if (this.state !== 'stopped') throw new NvdimmError('EBUSY', 'the nvdimm subsystem is already started')
+    this.state = 'starting'
+    for (const init of this.inits) {
+      const slot: ProviderSlot = { provider: undefined as unknown as Provider, buses: [], probed: false, pendingRegions: [] }
+      const provider = init({
+        registerBus: (descriptor) => this.registerBus(slot, descriptor),
+        arch: this.arch,
+        logger: this.ctx.logger,
+        events: this,
+      })
+      if (!isProvider(provider)) {
+        await this.stop()
+        throw new NvdimmError('EINVAL', 'a provider factory returned something that is not a provider')
+      }
+      slot.provider = provider
+      this.slots.push(slot)
+      try {
+        await provider.probe()
+        slot.probed = true
+        for (const region of slot.pendingRegions.splice(0)) await this.probeNewRegion(region)
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error))
+        this.ctx.logger.error(`${provider.name}: probe failed: ${failure.message}`)
+        this.probeErrors.push({ provider: provider.name, error: failure })
+        for (const bus of [...slot.buses].reverse()) await this.unregisterBus(slot, bus)
+        await provider.remove().catch(() => undefined)
+        this.slots.splice(this.slots.indexOf(slot), 1)
+      }
+    }
+    this.state = 'started'
+  }
+
+  /** Tear down in reverse: namespaces, regions, dimms, buses, then each provider's remove(). */
+  async stop(): Promise<void> {
+    for (const slot of [...this.slots].reverse()) {
+      for (const bus of [...slot.buses].reverse()) await this.unregisterBus(slot, bus)
+      await slot.provider.remove()
+    }
+    this.slots = []
+    this.state = 'stopped'
+  }
+
+  /** What to hand to the next start() so the system comes back as an administrator left it. */
+  runtimeState(): RuntimeState {
+    const state: Required<RuntimeState> = { regions: {}, namespaces: {} }
+    for (const region of this.regions) {
+      const entry: { enabled?: boolean; align?: bigint } = {}
+      if (!region.enabled) entry.enabled = false
+      if (region.align !== region.defaultAlign) entry.align = region.align
+      if (Object.keys(entry).length) state.regions[region.name] = entry
+      for (const namespace of region.namespaces) {
+        // A probe failure is not a choice to keep: the next start probes again.
+        if (!namespace.enabled && !namespace.probeError) state.namespaces[namespace.name] = { enabled: false }
+      }
+    }
+    return state
+  }
+
+  private registerBus(slot: ProviderSlot, input: BusDescriptor): BusHandle {
+    const descriptor = validateDescriptor(busDescriptorSchema, input, `bus descriptor of ${slot.provider?.name ?? 'provider'}`) as BusDescriptor
+    const bus = new Bus(this.ctx, this.ctx.busIda.get(), slot.provider, descriptor)
+    slot.buses.push(bus)
+    this.emit('bus:add', bus)
+    return {
+      name: bus.name,
+      createDimm: (dimm) => this.createDimm(bus, dimm),
+      createRegion: (region) => this.createRegion(slot, bus, region),
+      unregister: () => this.unregisterBus(slot, bus),
+    }
+  }
+
+  private createDimm(bus: Bus, input: DimmDescriptor): Dimm {
+    this.checkRegistered(bus)
+    const descriptor = validateDescriptor(dimmDescriptorSchema, input, `dimm descriptor on ${bus.name}`) as DimmDescriptor
+    const dimm = new Dimm(bus, this.ctx.dimmIda.get(), descriptor)
+    bus.dimms.push(dimm)
+    this.emit('dimm:add', dimm)
+    return dimm
+  }
+
+  private createRegion(slot: ProviderSlot, bus: Bus, input: RegionDescriptor): Region {
+    this.checkRegistered(bus)
+    const descriptor = validateDescriptor(regionDescriptorSchema, input, `region descriptor on ${bus.name}`) as RegionDescriptor
+    const mappings: Mapping[] = descriptor.mappings.map((mapping, index) => {
+      const dimm = mapping.dimm
+      if (!(dimm instanceof Dimm) || dimm.bus !== bus || !bus.dimms.includes(dimm)) {
+        throw new NvdimmError('EINVAL', `invalid region descriptor on ${bus.name}: mappings.${index}: the dimm is not on this bus`)
+      }
+      return { dimm, start: mapping.start, size: mapping.size, position: mapping.position }
+    })
+    const region = new Region(bus, this.ctx.regionIda.get(), descriptor, mappings)
+    const align = this.ctx.restore.regions?.[region.name]?.align
+    if (align !== undefined) region.align = align
+    bus.regions.push(region)
+    this.emit('region:add', region)
+    if (slot.probed) void this.probeNewRegion(region)
+    else slot.pendingRegions.push(region)
+    return region
+  }
+
+  private async probeNewRegion(region: Region): Promise<void> {
+    if (this.ctx.restore.regions?.[region.name]?.enabled === false) return
+    await probeRegion(region, this.ctx.restore)
+  }
+
+  private async unregisterBus(slot: ProviderSlot, bus: Bus): Promise<void> {
+    const index = slot.buses.indexOf(bus)
+    if (index < 0) return
+    for (const region of [...bus.regions].reverse()) {
+      await region.disable()
+      this.ctx.regionIda.put(region.id)
+      this.emit('region:remove', region)
+    }
+    bus.regions.length = 0
+    for (const dimm of [...bus.dimms].reverse()) {
+      this.ctx.dimmIda.put(dimm.id)
+      this.emit('dimm:remove', dimm)
+    }
+    bus.dimms.length = 0
+    slot.buses.splice(index, 1)
+    this.ctx.busIda.put(bus.id)
+    this.emit('bus:remove', bus)
+  }
+
+  private checkRegistered(bus: Bus): void {
+    if (!this.buses.includes(bus)) throw new NvdimmError('ENXIO', `${bus.name} is no longer registered`)
+  }
+}
+
+function lookup<T extends { readonly name: string }>(devices: readonly T[], name: string, kind: string): T {
+  const device = devices.find((candidate) => candidate.name === name)
+  if (!device) {
+    const known = devices.map((candidate) => candidate.name).join(', ') || 'none'
+    throw new NvdimmError('ENXIO', `no ${kind} named '${name}' (present: ${known})`)
+  }
+  return device
+}
+
+/** Compose the subsystem from provider factories: `createNvdimm({ providers: [e820({ … })] })`. */
+export function createNvdimm(options: CreateNvdimmOptions): Nvdimm {
+  return new Nvdimm(options)
+}

@@ -1,0 +1,224 @@
+import { NvdimmError } from '../errors.js'
+import type { Health } from '../health/health.js'
+import { MemoryMedia } from '../media/memory-media.js'
+import { DimmCmd } from '../provider/commands.js'
+import { defineProvider } from '../provider/define.js'
+import {
+  decodeGetConfigData,
+  decodeSetConfigData,
+  encodeConfigDataOut,
+  encodeConfigSize,
+  encodeStatus,
+} from '../provider/payloads.js'
+import type {
+  CommandResult,
+  DimmFlag,
+  DimmRef,
+  InterleaveSet,
+  ProviderInit,
+  RegionFlag,
+  RegionType,
+} from '../provider/types.js'
+
+/**
+ * A provider with any topology and commands that fail on demand: core's counterpart of the
+ * kernel's nfit_test. Label areas live in memory; region media too.
+ */
+
+export interface MockDimm {
+  id?: string
+  handle?: number
+  physId?: number
+  flags?: DimmFlag[]
+  /** Defaults to the three label-area commands when the dimm is 'labeling', else none. */
+  cmdMask?: number[]
+  /** Bytes of label area (GET_CONFIG_SIZE); defaults to 128 KiB. */
+  configSize?: number
+  /** Largest transfer per GET/SET_CONFIG_DATA; defaults to 4 KiB. */
+  maxXfer?: number
+  health?: Health
+}
+
+export interface MockMapping {
+  /** Index into the bus's dimms. */
+  dimm: number
+  start: bigint
+  size: bigint
+  position?: number
+}
+
+export interface MockRegion {
+  type?: RegionType
+  start: bigint
+  size: bigint
+  mappings?: MockMapping[]
+  flags?: RegionFlag[]
+  numaNode?: number
+  targetNode?: number
+  interleaveSet?: InterleaveSet
+}
+
+export interface MockBus {
+  providerName?: string
+  cmdMask?: number[]
+  dimms?: MockDimm[]
+  regions?: MockRegion[]
+}
+
+export interface MockTopology {
+  buses: MockBus[]
+  /** Make probe itself fail with this error. */
+  probeError?: NvdimmError
+}
+
+export interface CommandFailure {
+  /** nmemN, or null for bus commands; undefined matches any target. */
+  dimm?: string | null
+  cmd: number
+  /** A negative errno: the command does not reach the device. */
+  rc?: number
+  /** A firmware status: the command reaches the device and fails there. */
+  cmdRc?: number
+  /** How many commands to fail; undefined fails until cleared. */
+  times?: number
+}
+
+export interface MockControl {
+  failCommand(failure: CommandFailure): void
+  clearFailures(): void
+  /** Every command submitted, in order. */
+  readonly commands: { dimm: string | null; cmd: number }[]
+  /** A dimm's label area, to inspect or corrupt. */
+  labelArea(dimm: string): Uint8Array
+  setHealth(dimm: string, health: Health): void
+}
+
+export type MockProviderInit = ProviderInit & { readonly control: MockControl }
+
+interface DimmState {
+  config: Uint8Array
+  maxXfer: number
+  health: Health | undefined
+}
+
+const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
+
+export function mockProvider(topology: MockTopology): MockProviderInit {
+  const failures: CommandFailure[] = []
+  const commands: { dimm: string | null; cmd: number }[] = []
+  const dimms = new Map<string, DimmState>()
+  // Label areas outlive a stop and start, as a dimm's do.
+  const dimmStates: DimmState[][] = topology.buses.map((bus) =>
+    (bus.dimms ?? []).map((spec) => ({
+      config: new Uint8Array(spec.configSize ?? 128 * 1024),
+      maxXfer: spec.maxXfer ?? 4096,
+      health: spec.health,
+    })),
+  )
+
+  const state = (name: string): DimmState => {
+    const found = dimms.get(name)
+    if (!found) throw new NvdimmError('ENXIO', `mock: no dimm ${name}`)
+    return found
+  }
+
+  const regionMedia = topology.buses.map((bus) => (bus.regions ?? []).map((region) => new MemoryMedia(region.size)))
+
+  const takeFailure = (dimm: string | null, cmd: number): CommandFailure | undefined => {
+    const index = failures.findIndex((f) => f.cmd === cmd && (f.dimm === undefined || f.dimm === dimm))
+    if (index < 0) return undefined
+    const failure = failures[index]!
+    if (failure.times !== undefined && --failure.times <= 0) failures.splice(index, 1)
+    return failure
+  }
+
+  const ndctl = async (dimm: DimmRef | null, cmd: number, input: Uint8Array): Promise<CommandResult> => {
+    const target = dimm?.name ?? null
+    commands.push({ dimm: target, cmd })
+    const failure = takeFailure(target, cmd)
+    if (failure?.rc !== undefined) return { rc: failure.rc, cmdRc: 0, output: new Uint8Array(0) }
+    if (failure?.cmdRc !== undefined) return { rc: 0, cmdRc: failure.cmdRc, output: new Uint8Array(0) }
+    if (!dimm) return { rc: -25, cmdRc: 0, output: new Uint8Array(0) } // ENOTTY: the mock has no bus commands
+    const label = state(dimm.name)
+    switch (cmd) {
+      case DimmCmd.GET_CONFIG_SIZE:
+        return {
+          rc: 0,
+          cmdRc: 0,
+          output: encodeConfigSize({ status: 0, configSize: label.config.length, maxXfer: label.maxXfer }),
+        }
+      case DimmCmd.GET_CONFIG_DATA: {
+        const { offset, length } = decodeGetConfigData(input)
+        if (offset + length > label.config.length || length > label.maxXfer) return { rc: -22, cmdRc: 0, output: new Uint8Array(0) }
+        return { rc: 0, cmdRc: 0, output: encodeConfigDataOut(0, label.config.slice(offset, offset + length)) }
+      }
+      case DimmCmd.SET_CONFIG_DATA: {
+        const { offset, data } = decodeSetConfigData(input)
+        if (offset + data.length > label.config.length || data.length > label.maxXfer) {
+          return { rc: -22, cmdRc: 0, output: new Uint8Array(0) }
+        }
+        label.config.set(data, offset)
+        return { rc: 0, cmdRc: 0, output: encodeStatus(0) }
+      }
+      default:
+        return { rc: -25, cmdRc: 0, output: new Uint8Array(0) }
+    }
+  }
+
+  const init = defineProvider('mock', ({ registerBus }) => ({
+    async probe() {
+      if (topology.probeError) throw topology.probeError
+      topology.buses.forEach((busSpec, busIndex) => {
+        const bus = registerBus({
+          providerName: busSpec.providerName ?? `mock.${busIndex}`,
+          cmdMask: busSpec.cmdMask ?? [],
+          ndctl,
+        })
+        const refs = (busSpec.dimms ?? []).map((spec, dimmIndex) => {
+          const flags = spec.flags ?? []
+          const labeling = flags.includes('labeling') || flags.includes('aliasing')
+          const label = dimmStates[busIndex]![dimmIndex]!
+          const ref = bus.createDimm({
+            ...(spec.id !== undefined ? { id: spec.id } : {}),
+            ...(spec.handle !== undefined ? { handle: spec.handle } : {}),
+            ...(spec.physId !== undefined ? { physId: spec.physId } : {}),
+            flags,
+            cmdMask: spec.cmdMask ?? (labeling ? LABEL_COMMANDS : []),
+            ...(spec.health ? { health: async () => ({ ...label.health }) } : {}),
+          })
+          dimms.set(ref.name, label)
+          return ref
+        })
+        ;(busSpec.regions ?? []).forEach((regionSpec, regionIndex) => {
+          bus.createRegion({
+            type: regionSpec.type ?? 'pmem',
+            resource: { start: regionSpec.start, size: regionSpec.size },
+            media: regionMedia[busIndex]![regionIndex]!,
+            mappings: (regionSpec.mappings ?? []).map((mapping, index) => {
+              const ref = refs[mapping.dimm]
+              if (!ref) throw new NvdimmError('EINVAL', `mock: mapping ${index} names dimm ${mapping.dimm}, which does not exist`)
+              return { dimm: ref, start: mapping.start, size: mapping.size, position: mapping.position ?? index }
+            }),
+            ...(regionSpec.interleaveSet ? { interleaveSet: regionSpec.interleaveSet } : {}),
+            numaNode: regionSpec.numaNode ?? 0,
+            targetNode: regionSpec.targetNode ?? regionSpec.numaNode ?? 0,
+            flags: regionSpec.flags ?? [],
+          })
+        })
+      })
+    },
+  }))
+
+  const control: MockControl = {
+    failCommand: (failure) => failures.push({ ...failure }),
+    clearFailures: () => {
+      failures.length = 0
+    },
+    commands,
+    labelArea: (dimm) => state(dimm).config,
+    setHealth: (dimm, health) => {
+      state(dimm).health = health
+    },
+  }
+  return Object.assign(init, { control })
+}

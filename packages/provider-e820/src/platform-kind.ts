@@ -1,0 +1,51 @@
+import { mediaPath, NvdimmError, type PlatformProviderKind, u64Json } from '@nvdimm/core'
+import { z } from 'zod'
+import { E820_TYPE_PMEM, E820_TYPE_PRAM, type E820Range, validateRanges } from './e820-range.js'
+import { e820 } from './e820-provider.js'
+
+const rangeSchema = z.strictObject({
+  start: u64Json,
+  size: u64Json,
+  type: z.union([z.literal(E820_TYPE_PMEM), z.literal(E820_TYPE_PRAM)]).default(E820_TYPE_PRAM),
+  numaNode: z.number().int().min(0).default(0),
+  media: mediaPath,
+})
+
+const entrySchema = z
+  .strictObject({ ranges: z.array(rangeSchema).min(1, 'an e820 platform needs at least one range') })
+  .superRefine((entry, ctx) => {
+    try {
+      validateRanges(entry.ranges.map((range) => ({ ...range, source: `range at ${range.start.toString(16)}` })))
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['ranges'], message: (error as NvdimmError).message })
+    }
+  })
+
+export type E820Entry = z.output<typeof entrySchema>
+
+/** The media file of the range at `start`, inside the platform directory. */
+export function e820MediaFile(start: bigint): string {
+  return `media/e820-${start.toString(16).padStart(12, '0')}.img`
+}
+
+/** The platform.json entry for a set of ranges (from parseMemmap() or an e820 table). */
+export function e820Entry(ranges: readonly E820Range[], numaNode = 0): z.input<typeof entrySchema> {
+  return {
+    ranges: validateRanges(ranges).map((range) => ({
+      start: `0x${range.start.toString(16)}`,
+      size: `0x${range.size.toString(16)}`,
+      type: range.type,
+      numaNode,
+      media: e820MediaFile(range.start),
+    })),
+  }
+}
+
+/** How an e820 provider lives in a platform directory: one sparse media file per range. */
+export const e820Kind: PlatformProviderKind<E820Entry> = {
+  kind: 'e820',
+  schema: entrySchema as unknown as PlatformProviderKind<E820Entry>['schema'],
+  mediaFiles: (entry) => entry.ranges.map((range) => ({ file: range.media, size: range.size })),
+  provider: (entry, opener) =>
+    e820({ ranges: entry.ranges.map((range) => ({ ...range, media: opener.open(range.media) })) }),
+}

@@ -1,0 +1,6 @@
+/**
+ * @nvdimm/provider-x: one paragraph on the firmware interface, then the usage example.
+ *
+ * @packageDocumentation
+ */
+export {}

@@ -1,0 +1,6 @@
+import { providerCompliance } from '@nvdimm/core/testing'
+
+providerCompliance({
+  name: '@nvdimm/provider-x',
+  setup: () => ({ providers: [] }),
+})
