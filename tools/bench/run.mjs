@@ -42,7 +42,10 @@ function report(name, value, unit, baselineName, baseline) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nvdimm-bench-'))
   const platform = path.join(dir, 'p')
   const env = { ...process.env, NVDIMM_PLATFORM: platform }
-  const init = spawnSync(process.execPath, [bin, 'platform', 'init', '--e820', memmapOf(256)], { env, encoding: 'utf8' })
+  const init = spawnSync(process.execPath, [bin, 'platform', 'init', '--e820', memmapOf(256)], {
+    env,
+    encoding: 'utf8',
+  })
   if (init.status !== 0) throw new Error(init.stderr)
   const list = []
   const bare = []
@@ -75,7 +78,16 @@ function report(name, value, unit, baselineName, baseline) {
           max_available_extent: 0,
           type: 'pmem',
           persistence_domain: 'unknown',
-          namespaces: [{ dev: `namespace${r}.0`, mode: 'fsdax', map: 'mem', size: 16777216, sector_size: 512, blockdev: `pmem${r}` }],
+          namespaces: [
+            {
+              dev: `namespace${r}.0`,
+              mode: 'fsdax',
+              map: 'mem',
+              size: 16777216,
+              sector_size: 512,
+              blockdev: `pmem${r}`,
+            },
+          ],
         }))
         JSON.stringify({ regions }, null, 2)
       }),
@@ -86,7 +98,9 @@ function report(name, value, unit, baselineName, baseline) {
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu'
-console.log(`nvdimm benchmarks — node ${process.version}, ${os.cpus().length} × ${cpu}, ${os.platform()} ${os.release()}`)
+console.log(
+  `nvdimm benchmarks — node ${process.version}, ${os.cpus().length} × ${cpu}, ${os.platform()} ${os.release()}`,
+)
 for (const row of rows) {
   console.log(
     `${row.name.padEnd(46)} ${row.value.toFixed(1).padStart(9)} ${row.unit}   ${row.ratio.toFixed(2).padStart(6)}× ${row.baselineName} (${row.baseline.toFixed(1)} ${row.unit})`,

@@ -28,7 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       writeOut: (text) => process.stdout.write(text),
       writeErr: (text) => process.stderr.write(text),
       outputError: (text) => {
-        usageError = text.replace(/^error:\s*/, '').trim().replace(/\s*\n\s*/g, ' ')
+        usageError = text
+          .replace(/^error:\s*/, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')
       },
     })
     for (const sub of command.commands) configure(sub)

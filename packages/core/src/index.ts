@@ -92,8 +92,22 @@ export type {
   RegionType,
 } from './provider/types.js'
 
-export { destroyPlatform, initPlatform, isSimulatedCrash, LOCK_FILE, MEDIA_DIR, Platform, PLATFORM_FILE } from './platform/platform.js'
-export type { PlatformOptions, PlatformSession, PlatformSpec, ProviderEntry, StartOptions } from './platform/platform.js'
+export {
+  destroyPlatform,
+  initPlatform,
+  isSimulatedCrash,
+  LOCK_FILE,
+  MEDIA_DIR,
+  Platform,
+  PLATFORM_FILE,
+} from './platform/platform.js'
+export type {
+  PlatformOptions,
+  PlatformSession,
+  PlatformSpec,
+  ProviderEntry,
+  StartOptions,
+} from './platform/platform.js'
 export type { MediaFile, MediaOpener, PlatformProviderKind } from './platform/provider-kind.js'
 export { mediaPath, u64Json } from './platform/codecs.js'
 export { realFs, writeFileAtomic } from './platform/fs-ops.js'

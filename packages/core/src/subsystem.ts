@@ -6,7 +6,12 @@ import { Dimm } from './dimm/dimm.js'
 import { NvdimmError } from './errors.js'
 import type { NvdimmEvents } from './events.js'
 import type { Namespace } from './namespace/namespace.js'
-import { busDescriptorSchema, dimmDescriptorSchema, regionDescriptorSchema, validateDescriptor } from './provider/schemas.js'
+import {
+  busDescriptorSchema,
+  dimmDescriptorSchema,
+  regionDescriptorSchema,
+  validateDescriptor,
+} from './provider/schemas.js'
 import { isProvider } from './provider/symbols.js'
 import type {
   BusDescriptor,
@@ -124,7 +129,12 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     if (this.state !== 'stopped') throw new NvdimmError('EBUSY', 'the nvdimm subsystem is already started')
     this.state = 'starting'
     for (const init of this.inits) {
-      const slot: ProviderSlot = { provider: undefined as unknown as Provider, buses: [], probed: false, pendingRegions: [] }
+      const slot: ProviderSlot = {
+        provider: undefined as unknown as Provider,
+        buses: [],
+        probed: false,
+        pendingRegions: [],
+      }
       const provider = init({
         registerBus: (descriptor) => this.registerBus(slot, descriptor),
         arch: this.arch,
@@ -180,7 +190,11 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   }
 
   private registerBus(slot: ProviderSlot, input: BusDescriptor): BusHandle {
-    const descriptor = validateDescriptor(busDescriptorSchema, input, `bus descriptor of ${slot.provider?.name ?? 'provider'}`) as BusDescriptor
+    const descriptor = validateDescriptor(
+      busDescriptorSchema,
+      input,
+      `bus descriptor of ${slot.provider?.name ?? 'provider'}`,
+    ) as BusDescriptor
     const bus = new Bus(this.ctx, this.ctx.busIda.get(), slot.provider, descriptor)
     slot.buses.push(bus)
     this.emit('bus:add', bus)
@@ -194,7 +208,11 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
 
   private createDimm(bus: Bus, input: DimmDescriptor): Dimm {
     this.checkRegistered(bus)
-    const descriptor = validateDescriptor(dimmDescriptorSchema, input, `dimm descriptor on ${bus.name}`) as DimmDescriptor
+    const descriptor = validateDescriptor(
+      dimmDescriptorSchema,
+      input,
+      `dimm descriptor on ${bus.name}`,
+    ) as DimmDescriptor
     const dimm = new Dimm(bus, this.ctx.dimmIda.get(), descriptor)
     bus.dimms.push(dimm)
     this.emit('dimm:add', dimm)
@@ -203,11 +221,18 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
 
   private createRegion(slot: ProviderSlot, bus: Bus, input: RegionDescriptor): Region {
     this.checkRegistered(bus)
-    const descriptor = validateDescriptor(regionDescriptorSchema, input, `region descriptor on ${bus.name}`) as RegionDescriptor
+    const descriptor = validateDescriptor(
+      regionDescriptorSchema,
+      input,
+      `region descriptor on ${bus.name}`,
+    ) as RegionDescriptor
     const mappings: Mapping[] = descriptor.mappings.map((mapping, index) => {
       const dimm = mapping.dimm
       if (!(dimm instanceof Dimm) || dimm.bus !== bus || !bus.dimms.includes(dimm)) {
-        throw new NvdimmError('EINVAL', `invalid region descriptor on ${bus.name}: mappings.${index}: the dimm is not on this bus`)
+        throw new NvdimmError(
+          'EINVAL',
+          `invalid region descriptor on ${bus.name}: mappings.${index}: the dimm is not on this bus`,
+        )
       }
       return { dimm, start: mapping.start, size: mapping.size, position: mapping.position }
     })

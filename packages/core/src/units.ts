@@ -49,10 +49,7 @@ function parseCNumber(text: string): { value: bigint; rest: string } | undefined
   return { value, rest: text.slice(digits.length) }
 }
 
-function applySuffix(
-  parsed: { value: bigint; rest: string },
-  suffixes: string,
-): { value: bigint; rest: string } {
+function applySuffix(parsed: { value: bigint; rest: string }, suffixes: string): { value: bigint; rest: string } {
   const letter = parsed.rest.charAt(0).toUpperCase()
   const index = letter === '' ? -1 : suffixes.indexOf(letter)
   if (index < 0) return parsed

@@ -14,7 +14,7 @@ describe('json-c pretty printing', () => {
     expect(toJsonC({ a: {} })).toBe('{\n  "a":{\n  }\n}')
   })
 
-  it("escapes like json_escape_str(), slash included", () => {
+  it('escapes like json_escape_str(), slash included', () => {
     expect(toJsonC('a/b"c\\d\n\u0001')).toBe('"a\\/b\\"c\\\\d\\n\\u0001"')
   })
 

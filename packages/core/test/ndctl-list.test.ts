@@ -1,33 +1,22 @@
 import { describe, expect, it } from 'vitest'
 import { createNvdimm, ndctlList, ndctlXableNamespace, ndctlXableRegion, type Nvdimm } from '../src/index.js'
-import { mockProvider } from '../src/testing/index.js'
+import { twoWayAndLegacy } from './fixtures.js'
 
 async function platform(): Promise<Nvdimm> {
   const nd = createNvdimm({
     providers: [
-      mockProvider({
-        buses: [
+      twoWayAndLegacy({
+        dimms: [
+          { id: 'cdab-0a-07e0-ffffffff', handle: 0, physId: 0 },
           {
-            providerName: 'nfit_test.0',
-            dimms: [
-              { id: 'cdab-0a-07e0-ffffffff', handle: 0, physId: 0 },
-              { id: 'cdab-0a-07e0-feffffff', handle: 1, physId: 1, health: { state: 'non-critical', temperature: 23, sparesPercentage: 75 } },
-            ],
-            regions: [
-              {
-                start: 0x1_0000_0000n,
-                size: 64n << 20n,
-                mappings: [
-                  { dimm: 0, start: 0n, size: 32n << 20n },
-                  { dimm: 1, start: 0n, size: 32n << 20n },
-                ],
-                numaNode: 0,
-                targetNode: 2,
-              },
-            ],
+            id: 'cdab-0a-07e0-feffffff',
+            handle: 1,
+            physId: 1,
+            health: { state: 'non-critical', temperature: 23, sparesPercentage: 75 },
           },
-          { providerName: 'e820', regions: [{ start: 0x2000_0000n, size: 8n << 30n, flags: ['pagemap'] }] },
         ],
+        legacySize: 8n << 30n,
+        targetNode: 2,
       }),
     ],
   })
@@ -81,21 +70,34 @@ describe('ndctl list', () => {
 
   it('filters by bus provider, region id, namespace id and mode', async () => {
     const nd = await platform()
-    expect(parse(await ndctlList(nd, { bus: 'e820', namespaces: true })).map((n: { dev: string }) => n.dev)).toEqual(['namespace1.0'])
+    expect(parse(await ndctlList(nd, { bus: 'e820', namespaces: true })).map((n: { dev: string }) => n.dev)).toEqual([
+      'namespace1.0',
+    ])
     expect(parse(await ndctlList(nd, { region: '0' }))[0].dev).toBe('region0')
-    expect(parse(await ndctlList(nd, { namespace: '1.0' })).map((n: { dev: string }) => n.dev)).toEqual(['namespace1.0'])
+    expect(parse(await ndctlList(nd, { namespace: '1.0' })).map((n: { dev: string }) => n.dev)).toEqual([
+      'namespace1.0',
+    ])
     expect(parse(await ndctlList(nd, { mode: 'raw' })).map((n: { dev: string }) => n.dev)).toEqual(['namespace0.0'])
     expect(parse(await ndctlList(nd, { mode: 'memory' })).map((n: { dev: string }) => n.dev)).toEqual(['namespace1.0'])
     expect(await ndctlList(nd, { regions: true, type: 'blk' })).toBeUndefined()
-    expect(parse(await ndctlList(nd, { dimms: true, region: 'region0' })).map((d: { dev: string }) => d.dev)).toEqual(['nmem1', 'nmem0'])
+    expect(parse(await ndctlList(nd, { dimms: true, region: 'region0' })).map((d: { dev: string }) => d.dev)).toEqual([
+      'nmem1',
+      'nmem0',
+    ])
     expect(parse(await ndctlList(nd, { regions: true, numaNode: '0' })).length).toBe(2)
     await nd.stop()
   })
 
-  it("refuses what ndctl refuses", async () => {
+  it('refuses what ndctl refuses', async () => {
     const nd = await platform()
-    await expect(ndctlList(nd, { type: 'nvme' })).rejects.toMatchObject({ errno: 'EINVAL', message: 'unknown type "nvme" must be "pmem" or "blk"' })
-    await expect(ndctlList(nd, { mode: 'fast' })).rejects.toMatchObject({ errno: 'EINVAL', message: "invalid mode: 'fast'" })
+    await expect(ndctlList(nd, { type: 'nvme' })).rejects.toMatchObject({
+      errno: 'EINVAL',
+      message: 'unknown type "nvme" must be "pmem" or "blk"',
+    })
+    await expect(ndctlList(nd, { mode: 'fast' })).rejects.toMatchObject({
+      errno: 'EINVAL',
+      message: "invalid mode: 'fast'",
+    })
     await expect(ndctlList(nd, { numaNode: 'x' })).rejects.toMatchObject({ errno: 'EINVAL' })
     await nd.stop()
   })
@@ -106,7 +108,10 @@ describe('ndctl list', () => {
     expect(parse(await ndctlList(nd, { regions: true })).map((r: { dev: string }) => r.dev)).toEqual(['region0'])
     const idle = parse(await ndctlList(nd, { regions: true, idle: true, verbose: 1 }))
     expect(idle.regions.find((r: { dev: string }) => r.dev === 'region1').state).toBe('disabled')
-    expect(idle.regions.find((r: { dev: string }) => r.dev === 'region0')).toMatchObject({ numa_node: 0, target_node: 2 })
+    expect(idle.regions.find((r: { dev: string }) => r.dev === 'region0')).toMatchObject({
+      numa_node: 0,
+      target_node: 2,
+    })
     await nd.stop()
   })
 
@@ -133,7 +138,7 @@ describe('ndctl list', () => {
 })
 
 describe('ndctl enable/disable', () => {
-  it("counts regions and words the summary as ndctl does", async () => {
+  it('counts regions and words the summary as ndctl does', async () => {
     const nd = await platform()
     expect((await ndctlXableRegion(nd, 'disable', 'all')).messages).toEqual(['disabled 2 regions'])
     expect((await ndctlXableRegion(nd, 'enable', 'region0')).messages).toEqual(['enabled 1 region'])
@@ -146,7 +151,11 @@ describe('ndctl enable/disable', () => {
   it('returns -ENXIO for a namespace that does not exist', async () => {
     const nd = await platform()
     const result = await ndctlXableNamespace(nd, 'disable', 'namespace5.0')
-    expect(result).toMatchObject({ count: 0, rc: -6, messages: ['error disabling namespaces: No such device or address', 'disabled 0 namespaces'] })
+    expect(result).toMatchObject({
+      count: 0,
+      rc: -6,
+      messages: ['error disabling namespaces: No such device or address', 'disabled 0 namespaces'],
+    })
     const all = await ndctlXableNamespace(nd, 'disable', 'all')
     expect(all).toMatchObject({ count: 2, rc: 0, messages: ['disabled 2 namespaces'] })
     const one = await ndctlXableNamespace(nd, 'enable', 'namespace0.0')

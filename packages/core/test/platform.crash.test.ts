@@ -29,7 +29,10 @@ function reset(dir: string): void {
 }
 
 /** Every crash point for small cases; a sample of the big ones unless `npm run crash`. */
-const sampleBig = (writes: number) => (exhaustiveCrashes() ? [...Array(writes).keys()] : [...Array(writes).keys()].filter((i) => i % 9 === 0 || i === writes - 1))
+const sampleBig = (writes: number) =>
+  exhaustiveCrashes()
+    ? [...Array(writes).keys()]
+    : [...Array(writes).keys()].filter((i) => i % 9 === 0 || i === writes - 1)
 
 describe('crash at every write of the platform store', () => {
   for (const [label, ranges, sample] of [

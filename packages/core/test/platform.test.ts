@@ -44,10 +44,12 @@ describe('platform store', () => {
     const bad = spec(1)
     ;(bad.providers[0]!.entry as { ranges: { size: string }[] }).ranges[0]!.size = 'big'
     await expect(initPlatform(path.join(root, 'r'), bad, kinds)).rejects.toMatchObject({ errno: 'EINVAL' })
-    await expect(initPlatform(path.join(root, 's'), { arch: 'x86_64', providers: [{ kind: 'nfit', entry: {} }] }, kinds)).rejects.toThrow(
-      /unknown provider kind 'nfit'/,
-    )
-    await expect(initPlatform(path.join(root, 't'), { arch: 'sparc' as never, providers: [] }, kinds)).rejects.toMatchObject({ errno: 'EINVAL' })
+    await expect(
+      initPlatform(path.join(root, 's'), { arch: 'x86_64', providers: [{ kind: 'nfit', entry: {} }] }, kinds),
+    ).rejects.toThrow(/unknown provider kind 'nfit'/)
+    await expect(
+      initPlatform(path.join(root, 't'), { arch: 'sparc' as never, providers: [] }, kinds),
+    ).rejects.toMatchObject({ errno: 'EINVAL' })
     expect(fs.readdirSync(root).sort()).toEqual(['p', 'q'])
   })
 
@@ -76,7 +78,9 @@ describe('platform store', () => {
     expect(reopened.runtime.namespaces).toEqual({ 'namespace0.0': { enabled: false } })
     const session = await reopened.start({ readOnly: true })
     expect(session.nd.region('region1').enabled).toBe(false)
-    expect(() => session.nd.region('region0').media.write(0n, new Uint8Array(1))).toThrowError(expect.objectContaining({ errno: 'EROFS' }))
+    expect(() => session.nd.region('region0').media.write(0n, new Uint8Array(1))).toThrowError(
+      expect.objectContaining({ errno: 'EROFS' }),
+    )
     await session.close()
     expect(fs.readdirSync(dir).sort()).toEqual(['media', 'platform.json'])
   })
@@ -130,12 +134,18 @@ describe('platform lock', () => {
   it('takes over a lock whose holder died, and waits for a live one', async () => {
     const dir = scratch()
     const file = path.join(dir, 'lock')
-    fs.writeFileSync(file, JSON.stringify({ pid: 2 ** 22 + 12345, token: 'dead', hostname: (await import('node:os')).hostname() }))
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ pid: 2 ** 22 + 12345, token: 'dead', hostname: (await import('node:os')).hostname() }),
+    )
     const lock = await acquireLock(file, { timeoutMs: 1000 })
     lock.release()
     expect(fs.existsSync(file)).toBe(false)
 
-    fs.writeFileSync(file, JSON.stringify({ pid: process.ppid, token: 'alive', hostname: (await import('node:os')).hostname() }))
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ pid: process.ppid, token: 'alive', hostname: (await import('node:os')).hostname() }),
+    )
     await expect(acquireLock(file, { timeoutMs: 50 })).rejects.toMatchObject({ errno: 'EBUSY' })
     fs.unlinkSync(file)
   })
@@ -143,7 +153,10 @@ describe('platform lock', () => {
   it('treats a lock of this process that no one holds as left by a crash', async () => {
     const dir = scratch()
     const file = path.join(dir, 'lock')
-    fs.writeFileSync(file, JSON.stringify({ pid: process.pid, token: 'crashed', hostname: (await import('node:os')).hostname() }))
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ pid: process.pid, token: 'crashed', hostname: (await import('node:os')).hostname() }),
+    )
     const lock = await acquireLock(file, { timeoutMs: 1000 })
     lock.release()
   })

@@ -12,30 +12,9 @@ import {
   decodeConfigSize,
 } from '../src/index.js'
 import { mockProvider } from '../src/testing/index.js'
+import { twoWayAndLegacy } from './fixtures.js'
 
-const TWO_WAY = mockProvider({
-  buses: [
-    {
-      providerName: 'nfit_test.0',
-      dimms: [
-        { id: 'cdab-0a-07e0-ffffffff', handle: 0, physId: 0 },
-        { id: 'cdab-0a-07e0-feffffff', handle: 1, physId: 1 },
-      ],
-      regions: [
-        {
-          start: 0x1_0000_0000n,
-          size: 64n << 20n,
-          mappings: [
-            { dimm: 0, start: 0n, size: 32n << 20n },
-            { dimm: 1, start: 0n, size: 32n << 20n },
-          ],
-          flags: ['persistMemctrl'],
-        },
-      ],
-    },
-    { providerName: 'e820', regions: [{ start: 0x2000_0000n, size: 128n << 20n, flags: ['pagemap'] }] },
-  ],
-})
+const TWO_WAY = twoWayAndLegacy()
 
 describe('the subsystem', () => {
   it('names devices as the kernel does, in probe order', async () => {
@@ -61,7 +40,7 @@ describe('the subsystem', () => {
   it('derives persistence domain, mode and align from the region', async () => {
     const nd = createNvdimm({ providers: [TWO_WAY] })
     await nd.start()
-    const [interleaved, legacy] = nd.regions as [typeof nd.regions[0], typeof nd.regions[0]]
+    const [interleaved, legacy] = nd.regions as [(typeof nd.regions)[0], (typeof nd.regions)[0]]
     expect(interleaved.persistenceDomain).toBe('memory_controller')
     expect(legacy.persistenceDomain).toBe('unknown')
     expect(interleaved.namespaces[0]!.mode).toBe('raw')
@@ -76,7 +55,14 @@ describe('the subsystem', () => {
   it('emits typed events parent first and in order', async () => {
     const nd = createNvdimm({ providers: [TWO_WAY] })
     const seen: string[] = []
-    for (const event of ['bus:add', 'dimm:add', 'region:add', 'region:enable', 'namespace:add', 'namespace:enable'] as const) {
+    for (const event of [
+      'bus:add',
+      'dimm:add',
+      'region:add',
+      'region:enable',
+      'namespace:add',
+      'namespace:enable',
+    ] as const) {
       nd.on(event, ((device: { name: string }) => seen.push(`${event} ${device.name}`)) as never)
     }
     await nd.start()
@@ -116,7 +102,10 @@ describe('the subsystem', () => {
     await nd.region('region0').disable()
     await nd.namespace('namespace1.0').disable()
     const state = nd.runtimeState()
-    expect(state).toEqual({ regions: { region0: { enabled: false } }, namespaces: { 'namespace1.0': { enabled: false } } })
+    expect(state).toEqual({
+      regions: { region0: { enabled: false } },
+      namespaces: { 'namespace1.0': { enabled: false } },
+    })
     await nd.stop()
 
     const again = createNvdimm({ providers: [TWO_WAY], state })
@@ -184,7 +173,9 @@ describe('descriptor validation at the provider boundary', () => {
   it('fails loudly with EINVAL and the field at fault', async () => {
     expect(await failure({ flags: ['async'] })).toMatch(/flush: an 'async' region needs a flush\(\)/)
     expect(await failure({ flush: async () => {} })).toMatch(/only for regions flagged 'async'/)
-    expect(await failure({ media: new MemoryMedia(SZ_2M) })).toMatch(/media holds 2097152 bytes but the range is 16777216/)
+    expect(await failure({ media: new MemoryMedia(SZ_2M) })).toMatch(
+      /media holds 2097152 bytes but the range is 16777216/,
+    )
     expect(await failure({ resource: { start: (1n << 64n) - SZ_2M, size: SZ_16M } })).toMatch(/wraps/)
     expect(await failure({ resource: { start: 0n, size: 0n } })).toMatch(/resource\.size/)
     expect(await failure({ flags: ['shiny'] })).toMatch(/flags\.0/)
@@ -218,7 +209,13 @@ describe('descriptor validation at the provider boundary', () => {
       buses: [
         {
           dimms: Array.from({ length: 33 }, () => ({})),
-          regions: [{ start: 0n, size: SZ_1G, mappings: Array.from({ length: 33 }, (_, dimm) => ({ dimm, start: 0n, size: SZ_16M })) }],
+          regions: [
+            {
+              start: 0n,
+              size: SZ_1G,
+              mappings: Array.from({ length: 33 }, (_, dimm) => ({ dimm, start: 0n, size: SZ_16M })),
+            },
+          ],
         },
       ],
     })
@@ -246,7 +243,11 @@ describe('memremap_compat_align() on namespace probe', () => {
   })
 
   it('accepts 2 MiB alignment on x86_64 and ppc64 radix, but not on ppc64 hash (16 MiB)', async () => {
-    for (const [arch, enabled] of [['x86_64', true], ['ppc64', true], ['ppc64-hash', false]] as const) {
+    for (const [arch, enabled] of [
+      ['x86_64', true],
+      ['ppc64', true],
+      ['ppc64-hash', false],
+    ] as const) {
       const nd = createNvdimm({ providers: [legacy(0x38400000n, 30n << 20n)], arch })
       await nd.start()
       expect([arch, nd.namespace('namespace0.0').enabled]).toEqual([arch, enabled])

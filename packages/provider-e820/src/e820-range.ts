@@ -30,9 +30,13 @@ function describe(range: E820Range): string {
  */
 export function validateRanges(ranges: readonly E820Range[]): E820Range[] {
   for (const range of ranges) {
-    if (range.size <= 0n) throw new NvdimmError('EINVAL', `${range.source ?? formatRange(range)}: the range has zero size`)
+    if (range.size <= 0n)
+      throw new NvdimmError('EINVAL', `${range.source ?? formatRange(range)}: the range has zero size`)
     if (range.start < 0n || range.start + range.size - 1n > U64_MAX) {
-      throw new NvdimmError('EINVAL', `${range.source ?? hex(range.start)}: the range wraps past the end of the address space`)
+      throw new NvdimmError(
+        'EINVAL',
+        `${range.source ?? hex(range.start)}: the range wraps past the end of the address space`,
+      )
     }
   }
   const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))

@@ -24,7 +24,10 @@ export function parseE820Table(text: string): E820Range[] {
     .map((line, index) => ({ line, number: index + 1, match: LINE.exec(line) }))
     .filter((entry) => entry.match)
   if (entries.length === 0) {
-    throw new NvdimmError('EINVAL', 'e820 table: no "[mem 0x…-0x…] type" lines found (paste the BIOS-e820 lines of dmesg)')
+    throw new NvdimmError(
+      'EINVAL',
+      'e820 table: no "[mem 0x…-0x…] type" lines found (paste the BIOS-e820 lines of dmesg)',
+    )
   }
   const user = entries.filter((entry) => /\buser:\s*\[mem/.test(entry.line))
   const bios = entries.filter((entry) => /\bBIOS-e820:\s*\[mem/.test(entry.line))
@@ -56,7 +59,8 @@ export function readFirmwareMemmap(dir: string): E820Range[] {
     throw new NvdimmError('ENXIO', `cannot read firmware memmap ${dir}: ${(error as Error).message}`)
   }
   const entries = names.filter((name) => /^\d+$/.test(name)).sort((a, b) => Number(a) - Number(b))
-  if (entries.length === 0) throw new NvdimmError('EINVAL', `${dir} has no numbered entries; is it /sys/firmware/memmap?`)
+  if (entries.length === 0)
+    throw new NvdimmError('EINVAL', `${dir} has no numbered entries; is it /sys/firmware/memmap?`)
   const ranges: E820Range[] = []
   for (const name of entries) {
     const read = (attribute: string): string => {
@@ -68,11 +72,15 @@ export function readFirmwareMemmap(dir: string): E820Range[] {
     }
     const [startText, endText, typeName] = [read('start'), read('end'), read('type')]
     if (!/^0x[0-9a-fA-F]+$/.test(startText) || !/^0x[0-9a-fA-F]+$/.test(endText)) {
-      throw new NvdimmError('EINVAL', `${path.join(dir, name)}: start and end must be hex, got '${startText}' and '${endText}'`)
+      throw new NvdimmError(
+        'EINVAL',
+        `${path.join(dir, name)}: start and end must be hex, got '${startText}' and '${endText}'`,
+      )
     }
     const start = BigInt(startText)
     const end = BigInt(endText)
-    if (end < start) throw new NvdimmError('EINVAL', `${path.join(dir, name)}: end ${endText} is below start ${startText}`)
+    if (end < start)
+      throw new NvdimmError('EINVAL', `${path.join(dir, name)}: end ${endText} is below start ${startText}`)
     const type = firmwareMapType(typeName)
     if (type !== undefined) ranges.push({ start, size: end - start + 1n, type, source: path.join(dir, name) })
   }

@@ -21,10 +21,21 @@ describe('the e820 provider', () => {
   })
 
   it('lists as ndctl lists nd_e820', async () => {
-    const nd = createNvdimm({ providers: [e820({ ranges: [{ start: 0x20000000n, size: 128n << 20n, type: 12, numaNode: 1 }] })] })
+    const nd = createNvdimm({
+      providers: [e820({ ranges: [{ start: 0x20000000n, size: 128n << 20n, type: 12, numaNode: 1 }] })],
+    })
     await nd.start()
     expect(JSON.parse((await ndctlList(nd, { namespaces: true, verbose: 1 }))!)).toEqual([
-      { dev: 'namespace0.0', mode: 'fsdax', map: 'mem', size: 134217728, sector_size: 512, blockdev: 'pmem0', numa_node: 1, target_node: 1 },
+      {
+        dev: 'namespace0.0',
+        mode: 'fsdax',
+        map: 'mem',
+        size: 134217728,
+        sector_size: 512,
+        blockdev: 'pmem0',
+        numa_node: 1,
+        target_node: 1,
+      },
     ])
     await nd.stop()
   })

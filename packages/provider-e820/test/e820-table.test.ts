@@ -46,9 +46,13 @@ describe('e820 tables as the kernel logs them', () => {
 
   it('refuses text with no table, a reversed range, and overlapping entries', () => {
     expect(() => parseE820Table('hello')).toThrow(/no "\[mem 0x…-0x…\] type" lines/)
-    expect(() => parseE820Table('BIOS-e820: [mem 0x2000-0x1000] persistent (type 12)')).toThrow(/line 1: end below start/)
+    expect(() => parseE820Table('BIOS-e820: [mem 0x2000-0x1000] persistent (type 12)')).toThrow(
+      /line 1: end below start/,
+    )
     expect(() =>
-      parseE820Table('BIOS-e820: [mem 0x0-0x1fff] persistent (type 12)\nBIOS-e820: [mem 0x1000-0x2fff] persistent (type 7)'),
+      parseE820Table(
+        'BIOS-e820: [mem 0x0-0x1fff] persistent (type 12)\nBIOS-e820: [mem 0x1000-0x2fff] persistent (type 7)',
+      ),
     ).toThrow(/e820 table line 2 \[mem 0x1000-0x2fff\] overlaps e820 table line 1/)
   })
 })

@@ -14,7 +14,9 @@ describe('memmap= (arch/x86/kernel/e820.c parse_memmap_one)', () => {
       [512n * M, 128n * M],
       [768n * M, 64n * M],
     ])
-    expect(parseMemmap('0x1000000!0x40000000')).toEqual([{ start: G, size: 16n * M, type: 12, source: 'memmap=0x1000000!0x40000000' }])
+    expect(parseMemmap('0x1000000!0x40000000')).toEqual([
+      { start: G, size: 16n * M, type: 12, source: 'memmap=0x1000000!0x40000000' },
+    ])
   })
 
   it('reads the memmap= parameters of a whole kernel command line', () => {
@@ -43,7 +45,9 @@ describe('memmap= (arch/x86/kernel/e820.c parse_memmap_one)', () => {
       'EINVAL: memmap=4G!14G [mem 0x380000000-0x47fffffff] overlaps memmap=4G!12G [mem 0x300000000-0x3ffffffff]',
     )
     expect(refusal('memmap=0!12G')).toBe('EINVAL: memmap=0!12G: the range has zero size')
-    expect(refusal('memmap=2G!0xffffffffc0000000')).toBe('EINVAL: memmap=2G!0xffffffffc0000000: the range wraps past the end of the address space')
+    expect(refusal('memmap=2G!0xffffffffc0000000')).toBe(
+      'EINVAL: memmap=2G!0xffffffffc0000000: the range wraps past the end of the address space',
+    )
     expect(refusal('memmap=4G?12G')).toMatch(/EINVAL: memmap=4G\?12G: unexpected '\?'/)
     expect(refusal('memmap=4G!')).toMatch(/expected a start address/)
     expect(refusal('memmap=4G!12Gx')).toMatch(/unexpected 'x' at the end/)

@@ -1,7 +1,14 @@
 import * as fs from 'node:fs'
 import { type Command, Option } from 'commander'
 import { ARCH_NAMES, type ArchName, destroyPlatform, initPlatform, type PlatformSpec } from '@nvdimm/core'
-import { e820Entry, type E820Range, parseE820Table, parseMemmap, readFirmwareMemmap, validateRanges } from '@nvdimm/provider-e820'
+import {
+  e820Entry,
+  type E820Range,
+  parseE820Table,
+  parseMemmap,
+  readFirmwareMemmap,
+  validateRanges,
+} from '@nvdimm/provider-e820'
 import { DEFAULT_MEMMAP, defaultPlatformSpec } from '../default-platform.js'
 import { providerKinds } from '../kinds.js'
 import { choosePlatformDir, openPlatform } from '../platform-dir.js'
@@ -37,15 +44,31 @@ export function registerPlatform(program: Command): void {
   platform
     .command('init')
     .description(`create a platform (with no provider options: e820 ${DEFAULT_MEMMAP})`)
-    .addOption(new Option('--arch <arch>', 'architecture whose page size and alignment rules apply').choices(ARCH_NAMES).default('x86_64'))
-    .option('--e820 <memmap>', "legacy pmem ranges as the kernel takes them: 'memmap=4G!12G,4G!20G' (repeatable)", collect, [])
-    .option('--e820-table <file>', 'an e820 table as the kernel logs it (BIOS-e820: [mem …] persistent (type 12))', collect, [])
+    .addOption(
+      new Option('--arch <arch>', 'architecture whose page size and alignment rules apply')
+        .choices(ARCH_NAMES)
+        .default('x86_64'),
+    )
+    .option(
+      '--e820 <memmap>',
+      "legacy pmem ranges as the kernel takes them: 'memmap=4G!12G,4G!20G' (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--e820-table <file>',
+      'an e820 table as the kernel logs it (BIOS-e820: [mem …] persistent (type 12))',
+      collect,
+      [],
+    )
     .option('--e820-firmware-memmap <dir>', 'a /sys/firmware/memmap directory', collect, [])
     .option('-f, --force', 'replace a platform that already exists there')
     .action(async (options: InitOptions, command: Command) => {
       const { dir } = choosePlatformDir(command.optsWithGlobals().platform)
       const created = await initPlatform(dir, specFrom(options), providerKinds, { replace: options.force ?? false })
-      const summary = created.providers.map(({ kind, entry }) => `${kind} (${(entry as { ranges?: unknown[] }).ranges?.length ?? 0} ranges)`)
+      const summary = created.providers.map(
+        ({ kind, entry }) => `${kind} (${(entry as { ranges?: unknown[] }).ranges?.length ?? 0} ranges)`,
+      )
       process.stderr.write(`created platform at ${created.dir}: ${created.arch}, ${summary.join(', ')}\n`)
     })
 

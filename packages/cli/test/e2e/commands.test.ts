@@ -26,7 +26,13 @@ describe('nvdimm platform', () => {
     expect(run.rc).toBe(0)
     const [bus] = JSON.parse(`[${run.stdout}]`)
     expect(bus.provider).toBe('e820')
-    expect(bus.regions.map((r: { dev: string; size: string; namespaces: unknown[] }) => [r.dev, r.size, r.namespaces.length])).toEqual([
+    expect(
+      bus.regions.map((r: { dev: string; size: string; namespaces: unknown[] }) => [
+        r.dev,
+        r.size,
+        r.namespaces.length,
+      ]),
+    ).toEqual([
       ['region1', '4.00 GiB (4.29 GB)', 1],
       ['region0', '4.00 GiB (4.29 GB)', 1],
     ])
@@ -51,13 +57,23 @@ describe('nvdimm platform', () => {
     const again = nvdimm(['platform', 'init', '--platform', dir, '--e820', 'memmap=1G!8G'], box.env)
     expect(again.rc).toBe(256 - 17)
     expect(again.stderr).toMatch(/already exists .* --force/)
-    expect(nvdimm(['platform', 'init', '--platform', dir, '--e820', 'memmap=1G!8G', '--force', '--arch', 'ppc64'], box.env).rc).toBe(0)
+    expect(
+      nvdimm(['platform', 'init', '--platform', dir, '--e820', 'memmap=1G!8G', '--force', '--arch', 'ppc64'], box.env)
+        .rc,
+    ).toBe(0)
     const shown = JSON.parse(nvdimm(['platform', 'show', '--platform', dir], box.env).stdout)
-    expect(shown).toMatchObject({ dir, arch: 'ppc64', providers: [{ kind: 'e820', ranges: [{ start: '0x200000000', size: '0x40000000', type: 12 }] }] })
+    expect(shown).toMatchObject({
+      dir,
+      arch: 'ppc64',
+      providers: [{ kind: 'e820', ranges: [{ start: '0x200000000', size: '0x40000000', type: 12 }] }],
+    })
     expect(nvdimm(['platform', 'destroy', '--platform', dir], box.env).rc).toBe(0)
     expect(fs.existsSync(dir)).toBe(false)
     const gone = nvdimm(['list', '--platform', dir], box.env)
-    expect([gone.rc, gone.stderr]).toEqual([250, `error: no platform at ${dir}: create one with 'nvdimm platform init --platform ${dir}' (ENXIO)\n`])
+    expect([gone.rc, gone.stderr]).toEqual([
+      250,
+      `error: no platform at ${dir}: create one with 'nvdimm platform init --platform ${dir}' (ENXIO)\n`,
+    ])
   })
 })
 
@@ -67,10 +83,16 @@ describe('nvdimm enable/disable', () => {
     nvdimm(['platform', 'init', '--e820', 'memmap=128M!512M,64M!768M'], env)
     expect(nvdimm(['disable-region', 'all'], env)).toMatchObject({ rc: 0, stderr: 'disabled 2 regions\n' })
     expect(nvdimm(['list', '-R'], env).stdout).toBe('')
-    expect(JSON.parse(nvdimm(['list', '-Ri'], env).stdout).map((r: { state?: string }) => r.state)).toEqual(['disabled', 'disabled'])
+    expect(JSON.parse(nvdimm(['list', '-Ri'], env).stdout).map((r: { state?: string }) => r.state)).toEqual([
+      'disabled',
+      'disabled',
+    ])
     expect(nvdimm(['enable-region', 'region0'], env)).toMatchObject({ rc: 0, stderr: 'enabled 1 region\n' })
     expect(nvdimm(['enable-region', '-b', 'e820', 'all'], env)).toMatchObject({ rc: 0, stderr: 'enabled 2 regions\n' })
-    expect(nvdimm(['disable-namespace', 'namespace1.0'], env)).toMatchObject({ rc: 0, stderr: 'disabled 1 namespace\n' })
+    expect(nvdimm(['disable-namespace', 'namespace1.0'], env)).toMatchObject({
+      rc: 0,
+      stderr: 'disabled 1 namespace\n',
+    })
     expect(JSON.parse(nvdimm(['list'], env).stdout).map((n: { dev: string }) => n.dev)).toEqual(['namespace0.0'])
     expect(nvdimm(['enable-namespace', 'all'], env)).toMatchObject({ rc: 0, stderr: 'enabled 2 namespaces\n' })
     expect(nvdimm(['disable-namespace', 'namespace7.0'], env)).toMatchObject({
@@ -98,7 +120,10 @@ describe('nvdimm enable/disable', () => {
     const loop = async () => {
       const failures: string[] = []
       for (let i = 0; i < 50; i++) {
-        for (const [command, line] of [['disable-region', 'disabled 2 regions\n'], ['enable-region', 'enabled 2 regions\n']] as const) {
+        for (const [command, line] of [
+          ['disable-region', 'disabled 2 regions\n'],
+          ['enable-region', 'enabled 2 regions\n'],
+        ] as const) {
           const run = await nvdimmAsync([command, 'all'], env)
           if (run.rc !== 0 || run.stderr !== line) failures.push(`${command}: rc ${run.rc}: ${run.stderr}`)
         }
@@ -117,16 +142,33 @@ describe('nvdimm enable/disable', () => {
 describe('nvdimm usage', () => {
   it('reports bad usage as EINVAL with ndctl-style exit codes', () => {
     const unknown = nvdimm(['list', '--bogus'], box.env)
-    expect([unknown.rc, unknown.stderr]).toEqual([234, "error: unknown option '--bogus' (Did you mean --bus?) (EINVAL)\n"])
+    expect([unknown.rc, unknown.stderr]).toEqual([
+      234,
+      "error: unknown option '--bogus' (Did you mean --bus?) (EINVAL)\n",
+    ])
     const missing = nvdimm(['enable-region'], box.env)
-    expect([missing.rc, missing.stderr]).toEqual([234, 'error: specify a specific region id to act on, or "all" (EINVAL)\n'])
+    expect([missing.rc, missing.stderr]).toEqual([
+      234,
+      'error: specify a specific region id to act on, or "all" (EINVAL)\n',
+    ])
     const badType = nvdimm(['list', '-R', '-t', 'nvme'], box.env)
     expect([badType.rc, badType.stderr]).toEqual([234, 'error: unknown type "nvme" must be "pmem" or "blk" (EINVAL)\n'])
     expect(nvdimm(['frobnicate'], box.env).rc).toBe(234)
   })
 
   it('has --help on every command and --version', () => {
-    for (const command of [[], ['list'], ['enable-region'], ['disable-region'], ['enable-namespace'], ['disable-namespace'], ['platform'], ['platform', 'init'], ['platform', 'show'], ['platform', 'destroy']]) {
+    for (const command of [
+      [],
+      ['list'],
+      ['enable-region'],
+      ['disable-region'],
+      ['enable-namespace'],
+      ['disable-namespace'],
+      ['platform'],
+      ['platform', 'init'],
+      ['platform', 'show'],
+      ['platform', 'destroy'],
+    ]) {
       const run = nvdimm([...command, '--help'], box.env)
       expect([command.join(' '), run.rc]).toEqual([command.join(' '), 0])
       expect(run.stdout).toContain('Usage: nvdimm')

@@ -25,7 +25,11 @@ describe('ndctl list on legacy e820 memory, against linux-6.1 + ndctl 76.1 (../s
       expect(init.rc).toBe(0)
       expect(steps.length).toBeGreaterThanOrEqual(6)
       for (const step of steps) {
-        const argv = fs.readFileSync(path.join(dir, `${step}.argv`), 'utf8').trim().split(/\s+/).slice(1)
+        const argv = fs
+          .readFileSync(path.join(dir, `${step}.argv`), 'utf8')
+          .trim()
+          .split(/\s+/)
+          .slice(1)
         const run = nvdimm([...argv, '--platform', platform], box.env)
         expect({ step, stdout: run.stdout, rc: run.rc }).toEqual({
           step,

@@ -26,7 +26,10 @@ export async function submitCommand(
   await bus.descriptor.clearToSend?.(dimm, cmd, input)
   const result = await ndctl(dimm, cmd, input)
   if (result.rc < 0) {
-    throw new NvdimmError(errnoName(result.rc) ?? 'EIO', `${target}: ${commandName} failed in transport (rc ${result.rc})`)
+    throw new NvdimmError(
+      errnoName(result.rc) ?? 'EIO',
+      `${target}: ${commandName} failed in transport (rc ${result.rc})`,
+    )
   }
   return result
 }

@@ -27,7 +27,10 @@ export class FileMedia implements Media {
   private readonly readOnly: boolean
   private closed = false
 
-  constructor(readonly path: string, options: FileMediaOptions = {}) {
+  constructor(
+    readonly path: string,
+    options: FileMediaOptions = {},
+  ) {
     this.readOnly = options.readOnly ?? false
     try {
       this.fd = fs.openSync(path, this.readOnly ? 'r' : 'r+')

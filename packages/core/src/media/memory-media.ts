@@ -47,7 +47,11 @@ export class MemoryMedia implements Media {
     return this.chunks.size * CHUNK
   }
 
-  private walk(offset: bigint, length: number, visit: (chunk: number, at: number, done: number, length: number) => void): void {
+  private walk(
+    offset: bigint,
+    length: number,
+    visit: (chunk: number, at: number, done: number, length: number) => void,
+  ): void {
     let done = 0
     while (done < length) {
       const position = offset + BigInt(done)

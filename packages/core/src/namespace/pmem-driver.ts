@@ -20,7 +20,10 @@ export function checkNamespaceProbe(namespace: Namespace): void {
   const { start, size } = namespace.resource
   const { arch } = namespace.region.bus.ctx
   const end = start + size
-  if (shouldMapPages(namespace) && !(isAligned(start, arch.memremapCompatAlign) && isAligned(end, arch.memremapCompatAlign))) {
+  if (
+    shouldMapPages(namespace) &&
+    !(isAligned(start, arch.memremapCompatAlign) && isAligned(end, arch.memremapCompatAlign))
+  ) {
     throw new NvdimmError(
       'EOPNOTSUPP',
       `${namespace.name}: [mem ${hex(start)}-${hex(end - 1n)}] misaligned, unable to map: ` +

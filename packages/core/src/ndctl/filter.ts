@@ -75,7 +75,10 @@ export function regionHasNamespace(region: Region, ident: string | undefined): b
 }
 
 export function dimmInRegion(dimm: Dimm, ident: string | undefined): boolean {
-  return isAll(ident) || dimm.bus.regions.some((region) => regionMatches(region, ident) && regionDimms(region).includes(dimm))
+  return (
+    isAll(ident) ||
+    dimm.bus.regions.some((region) => regionMatches(region, ident) && regionDimms(region).includes(dimm))
+  )
 }
 
 export function dimmInNamespace(dimm: Dimm, ident: string | undefined): boolean {

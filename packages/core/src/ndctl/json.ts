@@ -5,16 +5,7 @@
  */
 
 export type JsonValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | null
-  | JsonSize
-  | JsonHex
-  | JsonDouble
-  | JsonValue[]
-  | JsonObject
+  string | number | bigint | boolean | null | JsonSize | JsonHex | JsonDouble | JsonValue[] | JsonObject
 export interface JsonObject {
   [key: string]: JsonValue
 }
@@ -62,7 +53,7 @@ export function hexField(value: bigint, human: boolean): JsonValue {
 }
 
 function centi(bytes: bigint, unit: bigint): string {
-  const c = (bytes * 200n / unit + 1n) / 2n
+  const c = ((bytes * 200n) / unit + 1n) / 2n
   return `${c / 100n}.${(c % 100n).toString().padStart(2, '0')}`
 }
 

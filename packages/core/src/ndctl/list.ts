@@ -110,7 +110,8 @@ export async function ndctlList(nd: Nvdimm, options: ListOptions): Promise<strin
   let numaNode: number | undefined
   if (options.numaNode !== undefined && options.numaNode !== 'all') {
     numaNode = Number(options.numaNode)
-    if (!/^\s*[+-]?\d+$/.test(options.numaNode)) throw new NvdimmError('EINVAL', `invalid numa_node: '${options.numaNode}'`)
+    if (!/^\s*[+-]?\d+$/.test(options.numaNode))
+      throw new NvdimmError('EINVAL', `invalid numa_node: '${options.numaNode}'`)
   }
 
   const acc: Accumulator = {}

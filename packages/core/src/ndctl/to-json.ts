@@ -72,11 +72,7 @@ function regionCapabilities(region: Region): JsonValue[] | undefined {
 }
 
 /** region_to_json() (ndctl/list.c). `mappingDimms` is set when dimms are listed. */
-export function regionToJson(
-  region: Region,
-  flags: JsonFlags,
-  mappingDimms?: (dimm: Dimm) => boolean,
-): JsonObject {
+export function regionToJson(region: Region, flags: JsonFlags, mappingDimms?: (dimm: Dimm) => boolean): JsonObject {
   const json: JsonObject = {
     dev: region.name,
     size: sizeField(region.resource.size, flags.human),
@@ -92,14 +88,12 @@ export function regionToJson(
   if (mappingDimms) {
     const mappings = ndctlMappings(region)
       .filter((mapping) => mappingDimms(mapping.dimm))
-      .map(
-        (mapping): JsonObject => ({
-          dimm: mapping.dimm.name,
-          offset: hexField(mapping.start, flags.human),
-          length: hexField(mapping.size, flags.human),
-          position: mapping.position,
-        }),
-      )
+      .map((mapping): JsonObject => ({
+        dimm: mapping.dimm.name,
+        offset: hexField(mapping.start, flags.human),
+        length: hexField(mapping.size, flags.human),
+        position: mapping.position,
+      }))
     if (mappings.length) json.mappings = mappings
   }
   if (!region.enabled) json.state = 'disabled'

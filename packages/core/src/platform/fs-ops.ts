@@ -1,5 +1,6 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { FileMedia } from '../media/file-media.js'
 
 /**
  * Every file-system change the platform store makes goes through this interface, so a test
@@ -34,13 +35,7 @@ export const realFs: FsOps = {
     }
   },
   createSparse(file, size) {
-    const fd = fs.openSync(file, 'a')
-    try {
-      fs.ftruncateSync(fd, Number(size))
-      fs.fsyncSync(fd)
-    } finally {
-      fs.closeSync(fd)
-    }
+    FileMedia.create(file, size)
   },
   rename(from, to) {
     fs.renameSync(from, to)

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import { NvdimmError } from '../errors.js'
+import { processAlive } from '../util/process.js'
 import { type FsOps, realFs } from './fs-ops.js'
 
 interface LockHolder {
@@ -37,15 +38,6 @@ function readHolder(file: string): LockHolder | 'missing' | 'unreadable' {
     // being written, or torn by a crash
   }
   return 'unreadable'
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 function isStale(holder: LockHolder | 'unreadable'): boolean {
@@ -119,7 +111,10 @@ function takeOverStale(ops: FsOps, file: string, holder: LockHolder | 'unreadabl
     return // someone else took it over first
   }
   const moved = readHolder(aside)
-  const same = holder === 'unreadable' ? moved === 'unreadable' : moved !== 'missing' && moved !== 'unreadable' && moved.token === holder.token
+  const same =
+    holder === 'unreadable'
+      ? moved === 'unreadable'
+      : moved !== 'missing' && moved !== 'unreadable' && moved.token === holder.token
   if (!same) {
     // We moved a fresh lock that replaced the stale one: put it back unless a newer one exists.
     try {

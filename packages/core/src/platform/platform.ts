@@ -10,6 +10,7 @@ import type { RuntimeState } from '../runtime-state.js'
 import { createNvdimm, type Nvdimm } from '../subsystem.js'
 import { u64Json } from './codecs.js'
 import { type FsOps, realFs, writeFileAtomic } from './fs-ops.js'
+import { processAlive } from '../util/process.js'
 import { acquireLock } from './lock.js'
 import type { MediaOpener, PlatformProviderKind } from './provider-kind.js'
 
@@ -130,15 +131,6 @@ function sweep(dir: string, ops: FsOps): void {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 export class Platform {
   private constructor(
     readonly dir: string,
@@ -171,10 +163,7 @@ export class Platform {
     const result = descriptionSchema.safeParse(json)
     if (!result.success) throw new NvdimmError('EINVAL', `${file}: ${zodMessage(result.error)}`)
     const { arch, providers, runtime } = result.data
-    const entries = decodeSpec(
-      { arch, providers: providers.map(({ kind, ...entry }) => ({ kind, entry })) },
-      kinds,
-    )
+    const entries = decodeSpec({ arch, providers: providers.map(({ kind, ...entry }) => ({ kind, entry })) }, kinds)
     return new Platform(path.resolve(dir), arch, entries, runtime as RuntimeState, kinds, options)
   }
 
@@ -333,15 +322,8 @@ export async function initPlatform(
     ops.fsyncDir(parent)
     return Platform.open(target, kinds, options)
   }
-  const lock = await acquireLock(path.join(target, LOCK_FILE), lockOptions(ops, options))
   const old = stagingName(target, 'old')
-  try {
-    ops.rename(target, old)
-  } catch (error) {
-    lock.release()
-    throw error
-  }
-  ops.fsyncDir(parent)
+  await moveAside(target, old, ops, options)
   ops.rename(staging, target)
   ops.fsyncDir(parent)
   ops.rmrf(old)
@@ -360,17 +342,23 @@ export async function destroyPlatform(dir: string, options: PlatformOptions = {}
   if (!fs.existsSync(path.join(target, PLATFORM_FILE))) {
     throw new NvdimmError('ENXIO', `no platform at ${target}`)
   }
-  const lock = await acquireLock(path.join(target, LOCK_FILE), lockOptions(ops, options))
   const doomed = stagingName(target, 'tmp')
+  await moveAside(target, doomed, ops, options)
+  ops.rmrf(doomed)
+}
+
+/**
+ * Rename a platform out of the way once no one is changing it: its lock is taken and goes
+ * with it (the lock file is inside), so later lockers find no platform rather than a stale one.
+ */
+async function moveAside(target: string, aside: string, ops: FsOps, options: PlatformOptions): Promise<void> {
+  const lock = await acquireLock(path.join(target, LOCK_FILE), lockOptions(ops, options))
   try {
-    ops.rename(target, doomed)
-  } catch (error) {
+    ops.rename(target, aside)
+  } finally {
     lock.release()
-    throw error
   }
   ops.fsyncDir(path.dirname(target))
-  ops.rmrf(doomed)
-  lock.release()
 }
 
 /** Crash injection marks its errors so cleanup code can behave as a dead process would. */

@@ -23,7 +23,10 @@ const media = z.custom<Media>(
 )
 
 export const busDescriptorSchema = z.object({
-  providerName: z.string().min(1).regex(/^[^\s/]+$/, 'a provider name has no spaces or slashes'),
+  providerName: z
+    .string()
+    .min(1)
+    .regex(/^[^\s/]+$/, 'a provider name has no spaces or slashes'),
   cmdMask: z.array(commandNumber).optional(),
   dimmFamilyMask: z.array(z.number().int().min(0).max(63)).optional(),
   ndctl: fn.optional(),
@@ -54,9 +57,7 @@ export const regionDescriptorSchema = z
     mappings: z
       .array(z.object({ dimm: dimmRef, start: u64, size: u64.min(1n), position: z.number().int().min(0) }))
       .max(ND_MAX_MAPPINGS),
-    interleaveSet: z
-      .object({ cookie1: u64, cookie2: u64, altcookie: u64, typeGuid: z.string().optional() })
-      .optional(),
+    interleaveSet: z.object({ cookie1: u64, cookie2: u64, altcookie: u64, typeGuid: z.string().optional() }).optional(),
     numaNode: z.number().int().min(-1),
     targetNode: z.number().int().min(-1),
     flags: z.array(z.enum(REGION_FLAGS)),

@@ -31,11 +31,32 @@ async function started(options: ComplianceOptions, events?: string[]): Promise<N
   const setup = await options.setup()
   const nd = createNvdimm({ providers: setup.providers, ...(setup.arch ? { arch: setup.arch } : {}) })
   if (events) {
-    const names: NvdimmEventName[] = ['bus:add', 'dimm:add', 'region:add', 'namespace:add', 'namespace:remove', 'region:remove', 'dimm:remove', 'bus:remove']
-    for (const name of names) nd.on(name, ((device: { name: string }) => events.push(`${name} ${device.name}`)) as never)
+    const names: NvdimmEventName[] = [
+      'bus:add',
+      'dimm:add',
+      'region:add',
+      'namespace:add',
+      'namespace:remove',
+      'region:remove',
+      'dimm:remove',
+      'bus:remove',
+    ]
+    for (const name of names)
+      nd.on(name, ((device: { name: string }) => events.push(`${name} ${device.name}`)) as never)
   }
   await nd.start()
   return nd
+}
+
+/** Run `check` on a started composition, then stop it and tear down, whatever happened. */
+async function withStarted(options: ComplianceOptions, check: (nd: Nvdimm) => Promise<void> | void): Promise<void> {
+  const nd = await started(options)
+  try {
+    await check(nd)
+  } finally {
+    await nd.stop()
+    await options.teardown?.()
+  }
 }
 
 /**
@@ -44,21 +65,15 @@ async function started(options: ComplianceOptions, events?: string[]): Promise<N
  */
 export function providerCompliance(options: ComplianceOptions): void {
   describe(`${options.name}: provider compliance`, () => {
-    it('registers at least one bus, each with a provider name', async () => {
-      const nd = await started(options)
-      try {
+    it('registers at least one bus, each with a provider name', () =>
+      withStarted(options, async (nd) => {
         expect(nd.probeErrors).toEqual([])
         expect(nd.buses.length).toBeGreaterThan(0)
         for (const bus of nd.buses) expect(bus.providerName).toMatch(/^\S+$/)
-      } finally {
-        await nd.stop()
-        await options.teardown?.()
-      }
-    })
+      }))
 
-    it('gets kernel device names, unique across the subsystem', async () => {
-      const nd = await started(options)
-      try {
+    it('gets kernel device names, unique across the subsystem', () =>
+      withStarted(options, async (nd) => {
         const all = [
           ...nd.buses.map((d) => [d.name, KERNEL_NAMES.bus] as const),
           ...nd.dimms.map((d) => [d.name, KERNEL_NAMES.dimm] as const),
@@ -67,12 +82,9 @@ export function providerCompliance(options: ComplianceOptions): void {
         ]
         for (const [name, pattern] of all) expect(name).toMatch(pattern)
         expect(new Set(all.map(([name]) => name)).size).toBe(all.length)
-        for (const namespace of nd.namespaces) expect(namespace.name.startsWith(`namespace${namespace.region.id}.`)).toBe(true)
-      } finally {
-        await nd.stop()
-        await options.teardown?.()
-      }
-    })
+        for (const namespace of nd.namespaces)
+          expect(namespace.name.startsWith(`namespace${namespace.region.id}.`)).toBe(true)
+      }))
 
     it('announces devices parent first and removes them child first', async () => {
       const events: string[] = []
@@ -93,9 +105,8 @@ export function providerCompliance(options: ComplianceOptions): void {
       expect(events.slice(added).every((line) => line.includes(':remove'))).toBe(true)
     })
 
-    it('refuses commands outside the cmd_mask with ENOTTY', async () => {
-      const nd = await started(options)
-      try {
+    it('refuses commands outside the cmd_mask with ENOTTY', () =>
+      withStarted(options, async (nd) => {
         for (const bus of nd.buses) {
           const missing = [...Array(11).keys()].slice(1).find((cmd) => !bus.cmdMask.has(cmd))
           if (missing !== undefined) {
@@ -109,15 +120,10 @@ export function providerCompliance(options: ComplianceOptions): void {
             }
           }
         }
-      } finally {
-        await nd.stop()
-        await options.teardown?.()
-      }
-    })
+      }))
 
-    it('describes regions consistently: media, mappings, flush', async () => {
-      const nd = await started(options)
-      try {
+    it('describes regions consistently: media, mappings, flush', () =>
+      withStarted(options, async (nd) => {
         for (const region of nd.regions) {
           expect(region.media.size).toBe(region.resource.size)
           expect(region.flags.has('async')).toBe(region.descriptor.flush !== undefined)
@@ -128,27 +134,24 @@ export function providerCompliance(options: ComplianceOptions): void {
             expect(region.namespaces[0]!.resource).toEqual(region.resource)
           }
         }
-      } finally {
-        await nd.stop()
-        await options.teardown?.()
-      }
-    })
+      }))
 
-    it('reports health in the common model', async () => {
-      const nd = await started(options)
-      try {
+    it('reports health in the common model', () =>
+      withStarted(options, async (nd) => {
         for (const dimm of nd.dimms) {
           const health = await dimm.health()
           if (health.state !== undefined) expect(HEALTH_STATES).toContain(health.state)
-          for (const key of ['temperature', 'controllerTemperature', 'sparesPercentage', 'lifeUsedPercentage', 'shutdownCount'] as const) {
+          for (const key of [
+            'temperature',
+            'controllerTemperature',
+            'sparesPercentage',
+            'lifeUsedPercentage',
+            'shutdownCount',
+          ] as const) {
             if (health[key] !== undefined) expect(Number.isFinite(health[key])).toBe(true)
           }
         }
-      } finally {
-        await nd.stop()
-        await options.teardown?.()
-      }
-    })
+      }))
 
     it('unregisters everything on stop and comes back with the same names', async () => {
       const nd = await started(options)

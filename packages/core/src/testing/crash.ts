@@ -11,12 +11,19 @@ export class SimulatedCrash extends Error {
 
 /**
  * File-system operations that crash at the `crashAt`-th write (0-based): that write does not
- * happen, except a file being written, which is left with half its bytes and never flushed.
+ * happen, except a file being written, which is left with half its bytes and never flushed,
+ * and no write after it happens.
  * With crashAt = Infinity nothing crashes and `writes` counts the writes an operation makes.
  */
 export function crashingFs(crashAt: number, base: FsOps = realFs): FsOps & { readonly writes: number } {
   let writes = 0
-  const step = (): boolean => writes++ === crashAt
+  let crashed = false
+  // Once crashed, the process is dead: no later write of its cleanup code happens either.
+  const step = (): boolean => {
+    if (crashed) throw new SimulatedCrash(crashAt)
+    crashed = writes++ === crashAt
+    return crashed
+  }
   const ops = {
     get writes() {
       return writes

@@ -149,7 +149,8 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
         }
       case DimmCmd.GET_CONFIG_DATA: {
         const { offset, length } = decodeGetConfigData(input)
-        if (offset + length > label.config.length || length > label.maxXfer) return { rc: -22, cmdRc: 0, output: new Uint8Array(0) }
+        if (offset + length > label.config.length || length > label.maxXfer)
+          return { rc: -22, cmdRc: 0, output: new Uint8Array(0) }
         return { rc: 0, cmdRc: 0, output: encodeConfigDataOut(0, label.config.slice(offset, offset + length)) }
       }
       case DimmCmd.SET_CONFIG_DATA: {
@@ -196,7 +197,11 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
             media: regionMedia[busIndex]![regionIndex]!,
             mappings: (regionSpec.mappings ?? []).map((mapping, index) => {
               const ref = refs[mapping.dimm]
-              if (!ref) throw new NvdimmError('EINVAL', `mock: mapping ${index} names dimm ${mapping.dimm}, which does not exist`)
+              if (!ref)
+                throw new NvdimmError(
+                  'EINVAL',
+                  `mock: mapping ${index} names dimm ${mapping.dimm}, which does not exist`,
+                )
               return { dimm: ref, start: mapping.start, size: mapping.size, position: mapping.position ?? index }
             }),
             ...(regionSpec.interleaveSet ? { interleaveSet: regionSpec.interleaveSet } : {}),
