@@ -161,3 +161,16 @@ describe('platform lock', () => {
     lock.release()
   })
 })
+
+describe('two processes creating the same platform', () => {
+  it('lets one win and the other fail with EEXIST, leaving nothing stray', async () => {
+    const root = scratch()
+    const dir = path.join(root, 'p')
+    const results = await Promise.allSettled([initPlatform(dir, spec(1), kinds), initPlatform(dir, spec(2), kinds)])
+    const failures = results.filter((result) => result.status === 'rejected')
+    expect(failures.length).toBeLessThanOrEqual(1)
+    for (const failure of failures) expect((failure as PromiseRejectedResult).reason).toMatchObject({ errno: 'EEXIST' })
+    expect(fs.readdirSync(root)).toEqual(['p'])
+    expect(() => Platform.open(dir, kinds)).not.toThrow()
+  })
+})

@@ -19,6 +19,14 @@ describe('nvdimm platform', () => {
     expect(fs.existsSync(path.join(box.root, 'state', 'nvdimm', 'default', 'platform.json'))).toBe(true)
   })
 
+  it('creates the default platform once when several first runs race', async () => {
+    const env = { ...box.env, XDG_STATE_HOME: at('race') }
+    const runs = await Promise.all([0, 1, 2, 3].map(() => nvdimmAsync(['list'], env)))
+    expect(runs.map((run) => [run.rc, run.stderr])).toEqual(runs.map(() => [0, '']))
+    expect(new Set(runs.map((run) => run.stdout)).size).toBe(1)
+    expect(fs.readdirSync(path.join(at('race'), 'nvdimm'))).toEqual(['default'])
+  })
+
   it('builds an e820 platform from memmap= and lists it as ndctl would', () => {
     const env = { ...box.env, NVDIMM_PLATFORM: at('two') }
     expect(nvdimm(['platform', 'init', '--e820', 'memmap=4G!12G,4G!20G'], env).rc).toBe(0)

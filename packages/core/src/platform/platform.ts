@@ -262,12 +262,17 @@ function recover(target: string, ops: FsOps): void {
     const pid = Number(match[2])
     if (pid !== process.pid && processAlive(pid)) continue
     const aside = path.join(parent, name)
-    if (match[1] === 'old' && !hasPlatform() && fs.existsSync(path.join(aside, PLATFORM_FILE))) {
-      if (fs.existsSync(target)) ops.rmrf(target)
-      ops.rename(aside, target)
-      ops.fsyncDir(parent)
-    } else {
-      ops.rmrf(aside)
+    try {
+      if (match[1] === 'old' && !hasPlatform() && fs.existsSync(path.join(aside, PLATFORM_FILE))) {
+        if (fs.existsSync(target)) ops.rmrf(target)
+        ops.rename(aside, target)
+        ops.fsyncDir(parent)
+      } else {
+        ops.rmrf(aside)
+      }
+    } catch (error) {
+      // Another process recovering at the same moment got there first.
+      if (!['ENOENT', 'ENOTEMPTY', 'EEXIST'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error
     }
   }
 }
@@ -318,7 +323,14 @@ export async function initPlatform(
     throw error
   }
   if (!exists) {
-    ops.rename(staging, target)
+    try {
+      ops.rename(staging, target)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error
+      fs.rmSync(staging, { recursive: true, force: true })
+      throw new NvdimmError('EEXIST', `a platform appeared at ${target} while this one was being built`)
+    }
     ops.fsyncDir(parent)
     return Platform.open(target, kinds, options)
   }
