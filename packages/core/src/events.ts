@@ -9,6 +9,8 @@ export interface NvdimmEvents {
   'bus:add': [bus: Bus]
   'bus:remove': [bus: Bus]
   'dimm:add': [dimm: Dimm]
+  'dimm:enable': [dimm: Dimm]
+  'dimm:disable': [dimm: Dimm]
   'dimm:remove': [dimm: Dimm]
   'region:add': [region: Region]
   'region:enable': [region: Region]

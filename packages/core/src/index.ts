@@ -30,6 +30,7 @@ export {
   memparse,
   parseSize,
   SZ_128K,
+  SZ_1K,
   SZ_128M,
   SZ_16M,
   SZ_1G,
@@ -122,3 +123,45 @@ export type { XableAction, XableOptions, XableResult } from './ndctl/xable.js'
 export { displaySize, toJsonC } from './ndctl/json.js'
 export type { JsonValue } from './ndctl/json.js'
 export { inNdctlOrder, kernfsNameHash } from './util/kernfs-order.js'
+
+export { DimmDrvdata } from './dimm/dimm-drvdata.js'
+export { dpaLabelId, DpaTree, PMEM_RESERVE } from './dimm/dpa.js'
+export type { DpaResource } from './dimm/dpa.js'
+export { NamespacePmem } from './namespace/namespace-pmem.js'
+export type { ClaimClass } from './namespace/namespace-pmem.js'
+export {
+  setNamespaceHolderClass,
+  setNamespaceName,
+  setNamespaceSectorSize,
+  setNamespaceSize,
+  setNamespaceUuid,
+} from './namespace/namespace-attrs.js'
+export { labelAreaGeometry, labelOffset } from './namespace/label/geometry.js'
+export type { LabelAreaGeometry } from './namespace/label/geometry.js'
+export {
+  bestSeq,
+  decodeIndexBlock,
+  encodeIndexBlock,
+  indexSizeFor,
+  nextSeq,
+  NSINDEX_SIGNATURE,
+} from './namespace/label/index-block.js'
+export type { IndexBlock } from './namespace/label/index-block.js'
+export { ABSTRACTION_GUID, decodeLabel, encodeLabel, NSLABEL_FLAG_UPDATING } from './namespace/label/namespace-label.js'
+export type { LabelSize, NamespaceLabel } from './namespace/label/namespace-label.js'
+export { indexBlockFault } from './namespace/label/label-store.js'
+export type { LabelAreaView } from './namespace/label/label-store.js'
+export { fletcher64 } from './util/fletcher64.js'
+export { NULL_UUID } from './util/uuid.js'
+export {
+  ndctlCheckLabels,
+  ndctlInitLabels,
+  ndctlReadLabels,
+  ndctlWriteLabels,
+  ndctlZeroLabels,
+  selectDimms,
+} from './ndctl/labels.js'
+export type { LabelCommandOptions, ReadLabelsOptions } from './ndctl/labels.js'
+export { ndctlCreateNamespace, ndctlDestroyNamespace } from './ndctl/namespace-commands.js'
+export type { CreateNamespaceOptions, DestroyNamespaceOptions } from './ndctl/namespace-commands.js'
+export type { NdctlOutcome } from './ndctl/outcome.js'

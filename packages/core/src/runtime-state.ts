@@ -13,7 +13,12 @@ export interface NamespaceRuntimeState {
   enabled?: boolean
 }
 
+export interface DimmRuntimeState {
+  enabled?: boolean
+}
+
 export interface RuntimeState {
+  dimms?: Record<string, DimmRuntimeState>
   regions?: Record<string, RegionRuntimeState>
   namespaces?: Record<string, NamespaceRuntimeState>
 }

@@ -3,7 +3,7 @@ import { archProfile, type ArchName, type ArchProfile } from './arch.js'
 import { Bus } from './bus/bus.js'
 import type { SubsystemContext } from './context.js'
 import { Dimm } from './dimm/dimm.js'
-import { NvdimmError } from './errors.js'
+import { isNvdimmError, NvdimmError } from './errors.js'
 import type { NvdimmEvents } from './events.js'
 import type { Namespace } from './namespace/namespace.js'
 import {
@@ -51,6 +51,7 @@ interface ProviderSlot {
   provider: Provider
   buses: Bus[]
   probed: boolean
+  pendingDimms: Dimm[]
   pendingRegions: Region[]
 }
 
@@ -133,6 +134,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         provider: undefined as unknown as Provider,
         buses: [],
         probed: false,
+        pendingDimms: [],
         pendingRegions: [],
       }
       const provider = init({
@@ -150,6 +152,8 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       try {
         await provider.probe()
         slot.probed = true
+        // The nvdimm driver binds every dimm before the regions that map them probe.
+        for (const dimm of slot.pendingDimms.splice(0)) await this.probeNewDimm(dimm)
         for (const region of slot.pendingRegions.splice(0)) await this.probeNewRegion(region)
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error))
@@ -175,7 +179,10 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
 
   /** What to hand to the next start() so the system comes back as an administrator left it. */
   runtimeState(): RuntimeState {
-    const state: Required<RuntimeState> = { regions: {}, namespaces: {} }
+    const state: Required<RuntimeState> = { dimms: {}, regions: {}, namespaces: {} }
+    for (const dimm of this.dimms) {
+      if (!dimm.enabled && !dimm.probeError) state.dimms[dimm.name] = { enabled: false }
+    }
     for (const region of this.regions) {
       const entry: { enabled?: boolean; align?: bigint } = {}
       if (!region.enabled) entry.enabled = false
@@ -200,13 +207,13 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     this.emit('bus:add', bus)
     return {
       name: bus.name,
-      createDimm: (dimm) => this.createDimm(bus, dimm),
+      createDimm: (dimm) => this.createDimm(slot, bus, dimm),
       createRegion: (region) => this.createRegion(slot, bus, region),
       unregister: () => this.unregisterBus(slot, bus),
     }
   }
 
-  private createDimm(bus: Bus, input: DimmDescriptor): Dimm {
+  private createDimm(slot: ProviderSlot, bus: Bus, input: DimmDescriptor): Dimm {
     this.checkRegistered(bus)
     const descriptor = validateDescriptor(
       dimmDescriptorSchema,
@@ -216,7 +223,14 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     const dimm = new Dimm(bus, this.ctx.dimmIda.get(), descriptor)
     bus.dimms.push(dimm)
     this.emit('dimm:add', dimm)
+    if (slot.probed) void this.probeNewDimm(dimm)
+    else slot.pendingDimms.push(dimm)
     return dimm
+  }
+
+  private async probeNewDimm(dimm: Dimm): Promise<void> {
+    if (this.ctx.restore.dimms?.[dimm.name]?.enabled === false) return
+    await dimm.enable()
   }
 
   private createRegion(slot: ProviderSlot, bus: Bus, input: RegionDescriptor): Region {
@@ -248,7 +262,13 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
 
   private async probeNewRegion(region: Region): Promise<void> {
     if (this.ctx.restore.regions?.[region.name]?.enabled === false) return
-    await probeRegion(region, this.ctx.restore)
+    try {
+      await probeRegion(region, this.ctx.restore)
+    } catch (error) {
+      // A region that fails to probe stays registered and disabled, as in the kernel.
+      if (!isNvdimmError(error)) throw error
+      region.probeError = error
+    }
   }
 
   private async unregisterBus(slot: ProviderSlot, bus: Bus): Promise<void> {
@@ -261,6 +281,8 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     }
     bus.regions.length = 0
     for (const dimm of [...bus.dimms].reverse()) {
+      dimm.enabled = false
+      dimm.drvdata = undefined
       this.ctx.dimmIda.put(dimm.id)
       this.emit('dimm:remove', dimm)
     }

@@ -1,6 +1,7 @@
 /** Sizes and alignment arithmetic on bigint, named as in include/linux/sizes.h and align.h. */
 
 export const SZ_512 = 512n
+export const SZ_1K = 1024n
 export const SZ_4K = 4096n
 export const SZ_64K = 64n << 10n
 export const SZ_128K = 128n << 10n

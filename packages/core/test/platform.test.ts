@@ -67,7 +67,11 @@ describe('platform store', () => {
     await platform.update(async (nd) => {
       await nd.region('region1').disable()
     })
-    expect(Platform.open(dir, kinds).runtime).toEqual({ regions: { region1: { enabled: false } }, namespaces: {} })
+    expect(Platform.open(dir, kinds).runtime).toEqual({
+      dimms: {},
+      regions: { region1: { enabled: false } },
+      namespaces: {},
+    })
     await expect(
       platform.update(async (nd) => {
         await nd.namespace('namespace0.0').disable()

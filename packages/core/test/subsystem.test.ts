@@ -103,6 +103,7 @@ describe('the subsystem', () => {
     await nd.namespace('namespace1.0').disable()
     const state = nd.runtimeState()
     expect(state).toEqual({
+      dimms: {},
       regions: { region0: { enabled: false } },
       namespaces: { 'namespace1.0': { enabled: false } },
     })
@@ -238,7 +239,7 @@ describe('memremap_compat_align() on namespace probe', () => {
     expect(namespace.probeError).toMatchObject({ errno: 'EOPNOTSUPP' })
     expect(namespace.probeError?.message).toContain('[mem 0x38500000-0x3a2fffff] misaligned, unable to map')
     await expect(namespace.enable()).rejects.toMatchObject({ errno: 'EOPNOTSUPP' })
-    expect(nd.runtimeState()).toEqual({ regions: {}, namespaces: {} })
+    expect(nd.runtimeState()).toEqual({ dimms: {}, regions: {}, namespaces: {} })
     await nd.stop()
   })
 

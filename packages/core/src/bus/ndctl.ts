@@ -1,6 +1,6 @@
 import type { Dimm } from '../dimm/dimm.js'
 import { errnoName, NvdimmError } from '../errors.js'
-import { busCommandName, dimmCommandName } from '../provider/commands.js'
+import { busCommandName, DimmCmd, dimmCommandName } from '../provider/commands.js'
 import type { CommandResult } from '../provider/types.js'
 import type { Bus } from './bus.js'
 
@@ -40,4 +40,25 @@ export function commandStatus(result: CommandResult, what: string): CommandResul
     throw new NvdimmError(errnoName(result.cmdRc) ?? 'EIO', `${what}: firmware status ${result.cmdRc}`)
   }
   return result
+}
+
+/**
+ * A command from user space (the ndctl ioctl): also refused with EBUSY when it would write the
+ * label area of a dimm an enabled region uses (bus.c nd_cmd_clear_to_send()).
+ */
+export function submitUserCommand(
+  bus: Bus,
+  dimm: Dimm | null,
+  cmd: number,
+  input?: Uint8Array,
+): Promise<CommandResult> {
+  if (dimm && cmd === DimmCmd.SET_CONFIG_DATA && dimm.busy > 0) {
+    return Promise.reject(
+      new NvdimmError(
+        'EBUSY',
+        `${dimm.name}: the kernel owns its labels while a region uses it; disable the region first`,
+      ),
+    )
+  }
+  return submitCommand(bus, dimm, cmd, input)
 }

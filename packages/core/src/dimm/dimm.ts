@@ -1,17 +1,26 @@
 import type { Bus } from '../bus/bus.js'
+import type { NvdimmError } from '../errors.js'
 import type { Health } from '../health/health.js'
+import { indexVersionOf } from '../namespace/label/label-store.js'
 import { HEALTH_UNSUPPORTED } from '../health/health.js'
 import type { DimmDescriptor, DimmFlag, DimmRef } from '../provider/types.js'
+import type { DimmDrvdata } from './dimm-drvdata.js'
+import { probeDimm, removeDimm } from './dimm-driver.js'
 
 /** An nvdimm (nmemN), as __nvdimm_create() makes it. */
 export class Dimm implements DimmRef {
   readonly name: string
-  readonly flags: ReadonlySet<DimmFlag>
+  /** NDD_* flags: the provider's, plus what the driver learns ('labeling' once a valid index is found). */
+  readonly flags: Set<DimmFlag>
   readonly cmdMask: ReadonlySet<number>
   /** The nvdimm driver is bound. */
-  enabled = true
-  /** Version of the current label index, once the label area has been read and found valid. */
-  labelIndexVersion: { major: number; minor: number } | undefined
+  enabled = false
+  /** The driver's data: the label area and DPA; undefined for a dimm without a label area. */
+  drvdata: DimmDrvdata | undefined
+  /** Why the last probe failed. */
+  probeError: NvdimmError | undefined
+  /** Enabled regions using the dimm (nvdimm->busy): label writes from user space are refused while > 0. */
+  busy = 0
 
   constructor(
     readonly bus: Bus,
@@ -38,6 +47,22 @@ export class Dimm implements DimmRef {
 
   get physId(): number | undefined {
     return this.descriptor.physId
+  }
+
+  /** Version of the current label index, when the dimm has one. */
+  get labelIndexVersion(): { major: number; minor: number } | undefined {
+    const ndd = this.drvdata
+    return ndd && ndd.nsCurrent >= 0 ? indexVersionOf(ndd, ndd.nsCurrent) : undefined
+  }
+
+  /** Bind the nvdimm driver: read the label area. */
+  enable(): Promise<void> {
+    return probeDimm(this)
+  }
+
+  /** Unbind the nvdimm driver; EBUSY while an enabled region uses the dimm. */
+  disable(): Promise<void> {
+    return removeDimm(this)
   }
 
   /** The common health model; every field absent when the provider reports none. */

@@ -10,7 +10,6 @@ export type NamespaceMap = 'mem' | 'dev' | 'none'
 
 /** A namespace device (namespaceR.N): ND_DEVICE_NAMESPACE_IO or _PMEM. */
 export abstract class Namespace {
-  readonly name: string
   abstract readonly kind: 'io' | 'pmem'
   /** The nd_pmem driver is bound and the block device exists. */
   enabled = false
@@ -21,9 +20,12 @@ export abstract class Namespace {
 
   constructor(
     readonly region: Region,
-    readonly id: number,
-  ) {
-    this.name = `namespace${region.id}.${id}`
+    /** The N of namespaceR.N; assigned when the device is registered. */
+    public id: number,
+  ) {}
+
+  get name(): string {
+    return `namespace${this.region.id}.${this.id}`
   }
 
   /** The system-physical range the namespace covers. */

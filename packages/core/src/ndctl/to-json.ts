@@ -1,6 +1,8 @@
 import type { Bus } from '../bus/bus.js'
 import type { Dimm } from '../dimm/dimm.js'
+import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
+import { NULL_UUID } from '../util/uuid.js'
 import type { Region } from '../region/region.js'
 import { hexField, JsonDouble, type JsonObject, type JsonValue, sizeField } from './json.js'
 import { ndctlMappings } from './topology.js'
@@ -73,17 +75,19 @@ function regionCapabilities(region: Region): JsonValue[] | undefined {
 
 /** region_to_json() (ndctl/list.c). `mappingDimms` is set when dimms are listed. */
 export function regionToJson(region: Region, flags: JsonFlags, mappingDimms?: (dimm: Dimm) => boolean): JsonObject {
+  // libndctl reads available space and the cookie only for labelled regions (nstype 5).
+  const labelled = region.namespaceType === 'pmem'
   const json: JsonObject = {
     dev: region.name,
     size: sizeField(region.resource.size, flags.human),
     align: sizeField(region.align, flags.human),
-    available_size: sizeField(region.availableSize, flags.human),
-    max_available_extent: sizeField(region.maxAvailableExtent, flags.human),
+    available_size: sizeField(labelled ? region.availableSize : 0n, flags.human),
+    max_available_extent: sizeField(labelled ? region.maxAvailableExtent : 0n, flags.human),
     type: 'pmem',
   }
   if (flags.verbose && region.numaNode >= 0) json.numa_node = region.numaNode
   if (flags.verbose && region.targetNode >= 0) json.target_node = region.targetNode
-  const cookie = region.isetCookie
+  const cookie = labelled ? region.isetCookie : undefined
   if (cookie !== undefined) json.iset_id = hexField(cookie, flags.human)
   if (mappingDimms) {
     const mappings = ndctlMappings(region)
@@ -111,11 +115,15 @@ export function namespaceToJson(namespace: Namespace, flags: JsonFlags): JsonObj
   const map = namespace.map
   if (map !== undefined) json.map = map
   json.size = sizeField(namespace.size, flags.human)
-  // A label-less namespace has no uuid; its sector size defaults to 512.
-  json.sector_size = 512
+  const pmem = namespace instanceof NamespacePmem ? namespace : undefined
+  // A labelled namespace always shows a uuid (all zeros for a seed); a label-less one none.
+  if (pmem) json.uuid = pmem.uuid ?? NULL_UUID
+  // The selected sector size, 512 when none is (a label-less namespace, or lbasize 0).
+  json.sector_size = pmem && pmem.lbasize > 0n ? Number(pmem.lbasize) : 512
   const blockDevice = namespace.blockDevice
   if (blockDevice) json.blockdev = blockDevice
   if (!namespace.enabled) json.state = 'disabled'
+  if (pmem?.altName) json.name = pmem.altName
   if (flags.verbose && namespace.numaNode >= 0) json.numa_node = namespace.numaNode
   if (flags.verbose && namespace.targetNode >= 0) json.target_node = namespace.targetNode
   return json

@@ -25,6 +25,7 @@ export const LOCK_FILE = 'lock'
 export const MEDIA_DIR = 'media'
 
 const runtimeSchema = z.object({
+  dimms: z.record(z.string(), z.strictObject({ enabled: z.boolean().optional() })).optional(),
   regions: z
     .record(z.string(), z.strictObject({ enabled: z.boolean().optional(), align: u64Json.optional() }))
     .optional(),

@@ -1,23 +1,59 @@
 import { NvdimmError } from '../errors.js'
+import { activeSlots } from '../namespace/label/label-store.js'
+import { activateLabels, deactivateLabels, scanLabels } from '../namespace/namespace-scan.js'
 import { NamespaceIo } from '../namespace/namespace-io.js'
+import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import { disableNamespace, enableNamespace } from '../namespace/pmem-driver.js'
 import type { RuntimeState } from '../runtime-state.js'
 import type { Region } from './region.js'
 
 /**
- * The nd_region driver (drivers/nvdimm/region.c): probing a region registers its namespaces
- * and lets nd_pmem probe each; removing it tears them down.
+ * The nd_region driver (drivers/nvdimm/region.c nd_region_probe()): probing a region tracks
+ * its dimms' labels, registers the namespaces they describe (or one label-less namespace) and
+ * lets nd_pmem probe each; removing it tears them down.
  */
 
-/** nd_region_register_namespaces(): io regions get one namespace over the whole range. */
+/** Register a namespace device: pmem ids are the lowest free, io namespaces are id 0. */
+function registerNamespace(region: Region, namespace: Namespace): void {
+  namespace.id = region.namespaceIda.get()
+  region.namespaces.push(namespace)
+  region.bus.ctx.events.emit('namespace:add', namespace)
+}
+
+/** nd_region_register_namespaces() */
 function registerNamespaces(region: Region): Namespace[] {
-  if (region.namespaceType !== 'io') {
-    // Labelled regions get their namespaces from the dimms' label areas.
-    return []
+  const ndds = region.mappings.map((mapping) => mapping.dimm.drvdata)
+  activateLabels(region, (index) => activeSlots(ndds[index]!))
+  let devs: Namespace[]
+  try {
+    devs = region.namespaceType === 'io' ? [new NamespaceIo(region)] : scanLabels(region)
+  } catch (error) {
+    deactivateLabels(region)
+    if (!(error instanceof NvdimmError)) throw error
+    throw new NvdimmError('ENODEV', error.message, { cause: error })
   }
-  region.namespaceIda.get()
-  return [new NamespaceIo(region)]
+  for (const namespace of devs) registerNamespace(region, namespace)
+  region.nsSeed = devs[0]
+  return devs
+}
+
+/** nd_region_create_ns_seed(): a new empty namespace to configure the next one through. */
+export async function createNamespaceSeed(region: Region): Promise<void> {
+  if (region.namespaceType === 'io') return
+  const seed = new NamespacePmem(region, -1)
+  registerNamespace(region, seed)
+  region.nsSeed = seed
+  await probeNamespace(seed)
+}
+
+/** Let nd_pmem probe a namespace; a failure leaves it registered and disabled. */
+async function probeNamespace(namespace: Namespace): Promise<void> {
+  try {
+    await enableNamespace(namespace)
+  } catch (error) {
+    if (!(error instanceof NvdimmError)) throw error
+  }
 }
 
 /**
@@ -27,21 +63,19 @@ function registerNamespaces(region: Region): Namespace[] {
 export async function probeRegion(region: Region, restore?: RuntimeState): Promise<void> {
   if (region.enabled) return
   const { events, logger } = region.bus.ctx
-  region.enabled = true
-  for (const namespace of registerNamespaces(region)) {
-    region.namespaces.push(namespace)
-    events.emit('namespace:add', namespace)
+  let devs: Namespace[]
+  try {
+    devs = registerNamespaces(region)
+  } catch (error) {
+    if (error instanceof NvdimmError)
+      logger.error(`nd_region: probe of ${region.name} failed: ${error.message} (${error.errno})`)
+    throw error
   }
+  region.enabled = true
   events.emit('region:enable', region)
-  for (const namespace of region.namespaces) {
+  for (const namespace of devs) {
     if (restore?.namespaces?.[namespace.name]?.enabled === false) continue
-    try {
-      await enableNamespace(namespace)
-    } catch (error) {
-      // A namespace that fails to probe stays registered and disabled, as in the kernel.
-      if (!(error instanceof NvdimmError)) throw error
-      logger.debug(`${region.name}: ${namespace.name} left disabled`)
-    }
+    await probeNamespace(namespace)
   }
 }
 
@@ -49,14 +83,23 @@ export function enableRegion(region: Region): Promise<void> {
   return probeRegion(region)
 }
 
+/** Remove one namespace device (a deleted namespace that is not id 0 or the seed). */
+export function unregisterNamespace(namespace: Namespace): void {
+  const region = namespace.region
+  const at = region.namespaces.indexOf(namespace)
+  if (at < 0) return
+  region.namespaces.splice(at, 1)
+  region.namespaceIda.put(namespace.id)
+  region.bus.ctx.events.emit('namespace:remove', namespace)
+}
+
 export async function disableRegion(region: Region): Promise<void> {
   if (!region.enabled) return
   const { events } = region.bus.ctx
   for (const namespace of region.namespaces) await disableNamespace(namespace)
-  for (const namespace of region.namespaces.splice(0).reverse()) {
-    region.namespaceIda.put(namespace.id)
-    events.emit('namespace:remove', namespace)
-  }
+  for (const namespace of [...region.namespaces].reverse()) unregisterNamespace(namespace)
+  region.nsSeed = undefined
+  deactivateLabels(region)
   region.enabled = false
   events.emit('region:disable', region)
 }

@@ -1,6 +1,10 @@
 import type { Bus } from '../bus/bus.js'
 import type { Dimm } from '../dimm/dimm.js'
+import type { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'
+import { regionAllocatableDpa, regionAvailableDpa } from '../namespace/dpa-allocator.js'
+import { indexVersionOf } from '../namespace/label/label-store.js'
+import { interleaveSetCookie, type LabelEnt } from '../namespace/label/label-update.js'
 import type { Namespace } from '../namespace/namespace.js'
 import type { InterleaveSet, RegionDescriptor, RegionFlag, RegionRef, RegionType } from '../provider/types.js'
 import { Ida } from '../util/ida.js'
@@ -38,9 +42,17 @@ export class Region implements RegionRef {
   align: bigint
   /** The nd_region driver is bound: namespaces exist only while it is. */
   enabled = false
+  /** Why the last probe failed (a broken label set, a disabled labelling dimm). */
+  probeError: NvdimmError | undefined
   readonly namespaces: Namespace[] = []
   /** Namespace ids within this region. */
   readonly namespaceIda = new Ida()
+  /** The namespace a new one is configured through (namespace_seed). */
+  nsSeed: Namespace | undefined
+  /** The labels tracked per mapping while the region is enabled (nd_mapping->labels). */
+  mappingLabels: LabelEnt[][] = []
+  /** Dimms marked busy by this region's probe. */
+  readonly activeDimms: Dimm[] = []
 
   constructor(
     readonly bus: Bus,
@@ -76,9 +88,10 @@ export class Region implements RegionRef {
    * needs the first mapping's label index to tell v1.1 (cookie1) from v1.2 (cookie2).
    */
   get isetCookie(): bigint | undefined {
-    const index = this.mappings[0]?.dimm.labelIndexVersion
-    if (!this.interleaveSet || !index) return undefined
-    return index.major === 1 && index.minor === 1 ? this.interleaveSet.cookie1 : this.interleaveSet.cookie2
+    if (!this.interleaveSet) return undefined
+    const ndd = this.mappings[0]?.dimm.drvdata
+    if (!ndd) return this.interleaveSet.cookie1
+    return interleaveSetCookie(this, ndd.nsCurrent >= 0 ? indexVersionOf(ndd, ndd.nsCurrent) : undefined)
   }
 
   /** nd_region_to_nstype(): labelled when any mapped dimm can hold labels. */
@@ -86,13 +99,14 @@ export class Region implements RegionRef {
     return this.mappings.some((mapping) => mapping.dimm.flags.has('labeling')) ? 'pmem' : 'io'
   }
 
-  /** Capacity not yet given to a namespace. A label-less region has none to give. */
+  /** available_size: free capacity over all mappings, busy extents rounded out to the align. */
   get availableSize(): bigint {
-    return 0n
+    return regionAvailableDpa(this)
   }
 
+  /** max_available_extent: the largest namespace that can still be made in one piece. */
   get maxAvailableExtent(): bigint {
-    return 0n
+    return regionAllocatableDpa(this)
   }
 
   /** Bind the region driver: namespaces appear and are probed. */

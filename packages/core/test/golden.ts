@@ -1,0 +1,22 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** ../shared/golden, relative to the project root; tests that need it skip where it is absent. */
+export const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/golden')
+export const hasGolden = fs.existsSync(GOLDEN)
+
+export function goldenBytes(...parts: string[]): Uint8Array {
+  return new Uint8Array(fs.readFileSync(path.join(GOLDEN, ...parts)))
+}
+
+export function goldenText(...parts: string[]): string {
+  return fs.readFileSync(path.join(GOLDEN, ...parts), 'utf8')
+}
+
+/** Where two byte strings first differ, or -1: quicker and clearer than a deep equality on 128 KiB. */
+export function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i
+  return a.length === b.length ? -1 : length
+}
