@@ -1,3 +1,4 @@
+import { DimmCmd } from '../src/index.js'
 import { mockProvider, type MockDimm } from '../src/testing/index.js'
 
 /**
@@ -31,6 +32,50 @@ export function twoWayAndLegacy(
       {
         providerName: 'e820',
         regions: [{ start: 0x2000_0000n, size: options.legacySize ?? 128n << 20n, flags: ['pagemap'] }],
+      },
+    ],
+  })
+}
+
+const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
+const MiB = 1n << 20n
+
+/**
+ * nfit_test.0 as the kernel builds it (tools/testing/nvdimm/test/nfit.c; notes §5): four 32 MiB
+ * dimms, a 2-way set at DPA 0 and a 4-way 64 MiB set at DPA 16 MiB whose cookies the notes
+ * verified (§2.8).
+ */
+export function nfitTest0() {
+  return mockProvider({
+    buses: [
+      {
+        providerName: 'nfit_test.0',
+        dimms: [0x0, 0x1, 0x100, 0x101].map((handle) => ({
+          id: `cdab-0a-07e0-${(~handle >>> 0).toString(16).padStart(8, '0')}`,
+          handle,
+          physId: handle,
+          cmdMask: LABEL_COMMANDS,
+        })),
+        regions: [
+          {
+            start: 0x1_0000_0000n,
+            size: 32n * MiB,
+            mappings: [0, 1].map((dimm) => ({ dimm, start: 0n, size: 16n * MiB })),
+            interleaveSet: { cookie1: 0x1n, cookie2: 0x2n, altcookie: 0x3n },
+            flags: ['persistMemctrl'],
+          },
+          {
+            start: 0x1_0800_0000n,
+            size: 64n * MiB,
+            mappings: [0, 1, 2, 3].map((dimm) => ({ dimm, start: 16n * MiB, size: 16n * MiB })),
+            interleaveSet: {
+              cookie1: 0x0c0ffadb0100fefbn,
+              cookie2: 0xa76c6907811fae57n,
+              altcookie: 0x0803f6d70100fefbn,
+            },
+            flags: ['persistMemctrl'],
+          },
+        ],
       },
     ],
   })

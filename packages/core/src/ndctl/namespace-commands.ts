@@ -176,6 +176,15 @@ function validateCreate(region: Region, options: CreateNamespaceOptions): Parsed
   return { size, units, defaultSize, uuid, name: options.name, sectorSize }
 }
 
+/** What ndctl does not check: an attribute write whose failure it ignores (a crash is not a failure). */
+async function ignoringFailure(write: Promise<void>): Promise<void> {
+  try {
+    await write
+  } catch (cause) {
+    if (!(cause instanceof NvdimmError)) throw cause
+  }
+}
+
 async function attempt(namespace: Namespace, what: string, write: () => Promise<void>): Promise<void> {
   try {
     await write()
@@ -200,7 +209,7 @@ async function setupNamespace(namespace: Namespace, parsed: Parsed): Promise<voi
     }
   }
   // ndctl_namespace_set_enforce_mode(): opportunistic, its errors are ignored.
-  if (namespace instanceof NamespacePmem) await setNamespaceHolderClass(namespace, '').catch(() => undefined)
+  if (namespace instanceof NamespacePmem) await ignoringFailure(setNamespaceHolderClass(namespace, ''))
   try {
     await namespace.enable()
   } catch (cause) {
@@ -242,8 +251,8 @@ export async function ndctlCreateNamespace(nd: Nvdimm, options: CreateNamespaceO
           await setupNamespace(namespace, parsed)
         } catch (cause) {
           if (options.autorecover !== false && namespace instanceof NamespacePmem && !namespace.enabled) {
-            await setNamespaceHolderClass(namespace, '').catch(() => undefined)
-            if (namespace.uuid) await setNamespaceSize(namespace, 0n).catch(() => undefined)
+            await ignoringFailure(setNamespaceHolderClass(namespace, ''))
+            if (namespace.uuid) await ignoringFailure(setNamespaceSize(namespace, 0n))
           }
           throw cause
         }
@@ -325,7 +334,7 @@ export async function ndctlDestroyNamespace(
             throw new NvdimmError('EBUSY', `${namespace.name} is active, specify --force for re-configuration`)
           }
           await namespace.disable()
-          if (namespace instanceof NamespacePmem) await setNamespaceHolderClass(namespace, '').catch(() => undefined)
+          if (namespace instanceof NamespacePmem) await ignoringFailure(setNamespaceHolderClass(namespace, ''))
           const zeroed = await zeroInfoBlock(namespace)
           if (namespace instanceof NamespacePmem) {
             await setNamespaceSize(namespace, 0n).catch((cause: unknown) => {

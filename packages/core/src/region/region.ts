@@ -9,6 +9,7 @@ import type { Namespace } from '../namespace/namespace.js'
 import type { InterleaveSet, RegionDescriptor, RegionFlag, RegionRef, RegionType } from '../provider/types.js'
 import { Ida } from '../util/ida.js'
 import { defaultRegionAlign } from './align.js'
+import { setRegionAlign } from './region-align.js'
 import { disableRegion, enableRegion } from './region-driver.js'
 
 export interface Mapping {
@@ -107,6 +108,11 @@ export class Region implements RegionRef {
   /** max_available_extent: the largest namespace that can still be made in one piece. */
   get maxAvailableExtent(): bigint {
     return regionAllocatableDpa(this)
+  }
+
+  /** Change the space-allocation alignment (sysfs regionN/align); EINVAL when it cannot be honoured. */
+  setAlign(align: bigint): void {
+    setRegionAlign(this, align)
   }
 
   /** Bind the region driver: namespaces appear and are probed. */

@@ -1,6 +1,7 @@
 import { NvdimmError } from '../errors.js'
 import type { Health } from '../health/health.js'
 import { MemoryMedia } from '../media/memory-media.js'
+import { SimulatedCrash } from './crash.js'
 import { DimmCmd } from '../provider/commands.js'
 import { defineProvider } from '../provider/define.js'
 import {
@@ -88,9 +89,18 @@ export interface MockControl {
   clearFailures(): void
   /** Every command submitted, in order. */
   readonly commands: { dimm: string | null; cmd: number }[]
-  /** A dimm's label area, to inspect or corrupt. */
-  labelArea(dimm: string): Uint8Array
+  /** A dimm's label area, to inspect or corrupt: by name once probed, or by index in topology order. */
+  labelArea(dimm: string | number): Uint8Array
   setHealth(dimm: string, health: Health): void
+  /**
+   * Power fails during the `write`-th SET_CONFIG_DATA from now (0-based): that write lands
+   * half done and every command after it fails with SimulatedCrash, until revive().
+   */
+  crashAtWrite(write: number): void
+  /** Power is back: commands work again (the label areas keep what reached them). */
+  revive(): void
+  /** SET_CONFIG_DATA commands carried out so far. */
+  readonly writes: number
 }
 
 export type MockProviderInit = ProviderInit & { readonly control: MockControl }
@@ -116,8 +126,8 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
     })),
   )
 
-  const state = (name: string): DimmState => {
-    const found = dimms.get(name)
+  const state = (name: string | number): DimmState => {
+    const found = typeof name === 'number' ? dimmStates.flat()[name] : dimms.get(name)
     if (!found) throw new NvdimmError('ENXIO', `mock: no dimm ${name}`)
     return found
   }
@@ -132,8 +142,13 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
     return failure
   }
 
+  let writes = 0
+  let crashAt: number | undefined
+  let crashed = false
+
   const ndctl = async (dimm: DimmRef | null, cmd: number, input: Uint8Array): Promise<CommandResult> => {
     const target = dimm?.name ?? null
+    if (crashed) throw new SimulatedCrash(crashAt ?? 0)
     commands.push({ dimm: target, cmd })
     const failure = takeFailure(target, cmd)
     if (failure?.rc !== undefined) return { rc: failure.rc, cmdRc: 0, output: new Uint8Array(0) }
@@ -158,6 +173,12 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
         if (offset + data.length > label.config.length || data.length > label.maxXfer) {
           return { rc: -22, cmdRc: 0, output: new Uint8Array(0) }
         }
+        if (crashAt !== undefined && writes === crashAt) {
+          label.config.set(data.subarray(0, data.length >> 1), offset)
+          crashed = true
+          throw new SimulatedCrash(crashAt)
+        }
+        writes++
         label.config.set(data, offset)
         return { rc: 0, cmdRc: 0, output: encodeStatus(0) }
       }
@@ -223,6 +244,16 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
     labelArea: (dimm) => state(dimm).config,
     setHealth: (dimm, health) => {
       state(dimm).health = health
+    },
+    crashAtWrite: (write) => {
+      crashAt = writes + write
+    },
+    revive: () => {
+      crashed = false
+      crashAt = undefined
+    },
+    get writes() {
+      return writes
     },
   }
   return Object.assign(init, { control })
