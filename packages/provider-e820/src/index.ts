@@ -14,7 +14,7 @@
  *
  * @packageDocumentation
  */
-export { e820 } from './e820-provider.js'
+export { E820_LABEL_AREA_SIZE, E820_LABEL_COOKIE, E820_LABEL_MAX_XFER, e820 } from './e820-provider.js'
 export type { E820Options, E820RegionOptions } from './e820-provider.js'
 export { E820_TYPE_PMEM, E820_TYPE_PRAM, formatRange, validateRanges } from './e820-range.js'
 export type { E820PmemType, E820Range } from './e820-range.js'

@@ -1,7 +1,7 @@
 import { mediaPath, NvdimmError, type PlatformProviderKind, u64Json } from '@nvdimm/core'
 import { z } from 'zod'
 import { E820_TYPE_PMEM, E820_TYPE_PRAM, type E820Range, validateRanges } from './e820-range.js'
-import { e820 } from './e820-provider.js'
+import { E820_LABEL_AREA_SIZE, e820 } from './e820-provider.js'
 
 const rangeSchema = z.strictObject({
   start: u64Json,
@@ -12,8 +12,23 @@ const rangeSchema = z.strictObject({
 })
 
 const entrySchema = z
-  .strictObject({ ranges: z.array(rangeSchema).min(1, 'an e820 platform needs at least one range') })
+  .strictObject({
+    ranges: z.array(rangeSchema).min(1, 'an e820 platform needs at least one range'),
+    /** Each range keeps a label area in its last 128 KiB (e820({ labels: true })). */
+    labels: z.boolean().default(false),
+  })
   .superRefine((entry, ctx) => {
+    if (entry.labels) {
+      entry.ranges.forEach((range, index) => {
+        if (range.size <= E820_LABEL_AREA_SIZE) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ranges', index, 'size'],
+            message: 'a labelled range needs more than its 128 KiB label area',
+          })
+        }
+      })
+    }
     try {
       validateRanges(entry.ranges.map((range) => ({ ...range, source: `range at ${range.start.toString(16)}` })))
     } catch (error) {
@@ -29,8 +44,9 @@ export function e820MediaFile(start: bigint): string {
 }
 
 /** The platform.json entry for a set of ranges (from parseMemmap() or an e820 table). */
-export function e820Entry(ranges: readonly E820Range[], numaNode = 0): z.input<typeof entrySchema> {
+export function e820Entry(ranges: readonly E820Range[], numaNode = 0, labels = false): z.input<typeof entrySchema> {
   return {
+    labels,
     ranges: validateRanges(ranges).map((range) => ({
       start: `0x${range.start.toString(16)}`,
       size: `0x${range.size.toString(16)}`,
@@ -47,5 +63,8 @@ export const e820Kind: PlatformProviderKind<E820Entry> = {
   schema: entrySchema as unknown as PlatformProviderKind<E820Entry>['schema'],
   mediaFiles: (entry) => entry.ranges.map((range) => ({ file: range.media, size: range.size })),
   provider: (entry, opener) =>
-    e820({ ranges: entry.ranges.map((range) => ({ ...range, media: opener.open(range.media) })) }),
+    e820({
+      labels: entry.labels,
+      ranges: entry.ranges.map((range) => ({ ...range, media: opener.open(range.media) })),
+    }),
 }

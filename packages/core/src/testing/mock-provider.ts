@@ -4,13 +4,9 @@ import { MemoryMedia } from '../media/memory-media.js'
 import { SimulatedCrash } from './crash.js'
 import { DimmCmd } from '../provider/commands.js'
 import { defineProvider } from '../provider/define.js'
-import {
-  decodeGetConfigData,
-  decodeSetConfigData,
-  encodeConfigDataOut,
-  encodeConfigSize,
-  encodeStatus,
-} from '../provider/payloads.js'
+import { BufferMedia } from '../media/buffer-media.js'
+import { serveConfigCommand } from '../provider/config-area.js'
+import { decodeSetConfigData } from '../provider/payloads.js'
 import type {
   CommandResult,
   DimmFlag,
@@ -155,36 +151,15 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
     if (failure?.cmdRc !== undefined) return { rc: 0, cmdRc: failure.cmdRc, output: new Uint8Array(0) }
     if (!dimm) return { rc: -25, cmdRc: 0, output: new Uint8Array(0) } // ENOTTY: the mock has no bus commands
     const label = state(dimm.name)
-    switch (cmd) {
-      case DimmCmd.GET_CONFIG_SIZE:
-        return {
-          rc: 0,
-          cmdRc: 0,
-          output: encodeConfigSize({ status: 0, configSize: label.config.length, maxXfer: label.maxXfer }),
-        }
-      case DimmCmd.GET_CONFIG_DATA: {
-        const { offset, length } = decodeGetConfigData(input)
-        if (offset + length > label.config.length || length > label.maxXfer)
-          return { rc: -22, cmdRc: 0, output: new Uint8Array(0) }
-        return { rc: 0, cmdRc: 0, output: encodeConfigDataOut(0, label.config.slice(offset, offset + length)) }
-      }
-      case DimmCmd.SET_CONFIG_DATA: {
-        const { offset, data } = decodeSetConfigData(input)
-        if (offset + data.length > label.config.length || data.length > label.maxXfer) {
-          return { rc: -22, cmdRc: 0, output: new Uint8Array(0) }
-        }
-        if (crashAt !== undefined && writes === crashAt) {
-          label.config.set(data.subarray(0, data.length >> 1), offset)
-          crashed = true
-          throw new SimulatedCrash(crashAt)
-        }
-        writes++
-        label.config.set(data, offset)
-        return { rc: 0, cmdRc: 0, output: encodeStatus(0) }
-      }
-      default:
-        return { rc: -25, cmdRc: 0, output: new Uint8Array(0) }
+    if (cmd === DimmCmd.SET_CONFIG_DATA && crashAt !== undefined && writes === crashAt && input.length >= 8) {
+      const { offset, data } = decodeSetConfigData(input)
+      if (offset + data.length <= label.config.length) label.config.set(data.subarray(0, data.length >> 1), offset)
+      crashed = true
+      throw new SimulatedCrash(crashAt)
     }
+    const result = serveConfigCommand(new BufferMedia(label.config), label.maxXfer, cmd, input)
+    if (cmd === DimmCmd.SET_CONFIG_DATA && result.rc === 0) writes++
+    return result
   }
 
   const init = defineProvider('mock', ({ registerBus }) => ({
