@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander'
 import { isNvdimmError, NvdimmError } from '@nvdimm/core'
+import { registerLabels } from './commands/labels.js'
 import { registerList } from './commands/list.js'
+import { registerNamespaces } from './commands/namespaces.js'
 import { registerPlatform } from './commands/platform.js'
 import { registerXable } from './commands/xable.js'
 import { exitCodeOf, printError } from './output.js'
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
   registerList(program)
   registerXable(program)
+  registerNamespaces(program)
+  registerLabels(program)
   registerPlatform(program)
   return program
 }

@@ -75,12 +75,13 @@ export type { ProviderImplementation } from './provider/define.js'
 export * from './provider/payloads.js'
 export { isProvider, providerSymbol } from './provider/symbols.js'
 export { ND_MAX_MAPPINGS } from './provider/schemas.js'
-export { DIMM_FLAGS, REGION_FLAGS } from './provider/types.js'
+export { DIMM_FIRMWARE_FLAGS, DIMM_FLAGS, REGION_FLAGS } from './provider/types.js'
 export type {
   BusDescriptor,
   BusHandle,
   CommandResult,
   DimmDescriptor,
+  DimmFirmwareFlag,
   DimmFlag,
   DimmRef,
   InterleaveSet,
@@ -153,6 +154,8 @@ export type { IndexBlock } from './namespace/label/index-block.js'
 export { ABSTRACTION_GUID, decodeLabel, encodeLabel, NSLABEL_FLAG_UPDATING } from './namespace/label/namespace-label.js'
 export type { LabelSize, NamespaceLabel } from './namespace/label/namespace-label.js'
 export { indexBlockFault } from './namespace/label/label-store.js'
+export { checkLabelArea } from './namespace/label/label-check.js'
+export type { LabelAreaFinding, LabelAreaReport } from './namespace/label/label-check.js'
 export type { LabelAreaView } from './namespace/label/label-store.js'
 export { fletcher64 } from './util/fletcher64.js'
 export { NULL_UUID } from './util/uuid.js'
@@ -161,6 +164,7 @@ export {
   ndctlInitLabels,
   ndctlReadLabels,
   ndctlWriteLabels,
+  ndctlXableDimm,
   ndctlZeroLabels,
   selectDimms,
 } from './ndctl/labels.js'

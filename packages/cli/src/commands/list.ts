@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander'
 import { ndctlList } from '@nvdimm/core'
-import { openPlatform } from '../platform-dir.js'
+import { withReadOnly } from '../session.js'
 
 function increase(_value: string, previous: number): number {
   return previous + 1
@@ -31,13 +31,7 @@ export function registerList(program: Command): void {
     .option('-u, --human', 'use human friendly number formats')
     .addOption(new Option('-v, --verbose', 'increase output detail').argParser(increase).default(0))
     .action(async (options, command: Command) => {
-      const platform = await openPlatform(command.optsWithGlobals().platform)
-      const session = await platform.start({ readOnly: true })
-      try {
-        const output = await ndctlList(session.nd, options)
-        if (output !== undefined) process.stdout.write(`${output}\n`)
-      } finally {
-        await session.close()
-      }
+      const output = await withReadOnly(command, (nd) => ndctlList(nd, options))
+      if (output !== undefined) process.stdout.write(`${output}\n`)
     })
 }

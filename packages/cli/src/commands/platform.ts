@@ -22,6 +22,7 @@ interface InitOptions {
   e820: string[]
   e820Table: string[]
   e820FirmwareMemmap: string[]
+  e820Labels?: boolean
   force?: boolean
 }
 
@@ -33,9 +34,13 @@ function specFrom(options: InitOptions): PlatformSpec {
     ...options.e820FirmwareMemmap.flatMap((dir) => readFirmwareMemmap(dir)),
   ]
   if (ranges.length === 0 && options.e820.length + options.e820Table.length + options.e820FirmwareMemmap.length === 0) {
-    return { ...defaultPlatformSpec, arch: options.arch }
+    if (!options.e820Labels) return { ...defaultPlatformSpec, arch: options.arch }
+    ranges.push(...parseMemmap(DEFAULT_MEMMAP))
   }
-  return { arch: options.arch, providers: [{ kind: 'e820', entry: e820Entry(validateRanges(ranges)) }] }
+  return {
+    arch: options.arch,
+    providers: [{ kind: 'e820', entry: e820Entry(validateRanges(ranges), 0, options.e820Labels ?? false) }],
+  }
 }
 
 export function registerPlatform(program: Command): void {
@@ -62,6 +67,7 @@ export function registerPlatform(program: Command): void {
       [],
     )
     .option('--e820-firmware-memmap <dir>', 'a /sys/firmware/memmap directory', collect, [])
+    .option('--e820-labels', 'give every e820 range a label area (its last 128 KiB) so it can hold several namespaces')
     .option('-f, --force', 'replace a platform that already exists there')
     .action(async (options: InitOptions, command: Command) => {
       const { dir } = choosePlatformDir(command.optsWithGlobals().platform)

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { ndctlXableNamespace, ndctlXableRegion, NvdimmError, type XableAction, type XableResult } from '@nvdimm/core'
-import { openPlatform } from '../platform-dir.js'
 import { printError, printLines } from '../output.js'
+import { withUpdate } from '../session.js'
 
 function report(result: XableResult): number {
   for (const error of result.errors) printError(error)
@@ -18,8 +18,7 @@ function registerRegionCommand(program: Command, action: XableAction): void {
     .option('-t, --type <region-type>', '<region> must be of the specified type')
     .action(async (region: string | undefined, options: { bus?: string; type?: string }, command: Command) => {
       if (region === undefined) throw new NvdimmError('EINVAL', 'specify a specific region id to act on, or "all"')
-      const platform = await openPlatform(command.optsWithGlobals().platform)
-      const result = await platform.update((nd) => ndctlXableRegion(nd, action, region, options))
+      const result = await withUpdate(command, (nd) => ndctlXableRegion(nd, action, region, options))
       process.exitCode = report(result)
     })
 }
@@ -34,8 +33,7 @@ function registerNamespaceCommand(program: Command, action: XableAction): void {
     .option('-v, --verbose', 'emit extra debug messages to stderr')
     .action(async (namespace: string | undefined, options: { bus?: string; region?: string }, command: Command) => {
       if (namespace === undefined) throw new NvdimmError('EINVAL', `specify a namespace to ${action}, or "all"`)
-      const platform = await openPlatform(command.optsWithGlobals().platform)
-      const result = await platform.update((nd) => ndctlXableNamespace(nd, action, namespace, options))
+      const result = await withUpdate(command, (nd) => ndctlXableNamespace(nd, action, namespace, options))
       process.exitCode = report(result)
     })
 }

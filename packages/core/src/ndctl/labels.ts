@@ -2,6 +2,7 @@ import { submitUserCommand } from '../bus/ndctl.js'
 import type { Dimm } from '../dimm/dimm.js'
 import { NvdimmError } from '../errors.js'
 import { labelAreaGeometry } from '../namespace/label/geometry.js'
+import { checkLabelArea } from '../namespace/label/label-check.js'
 import { currentIndexAt } from '../namespace/label/label-store.js'
 import type { LabelSize } from '../namespace/label/namespace-label.js'
 import { DimmCmd } from '../provider/commands.js'
@@ -257,22 +258,26 @@ export async function ndctlInitLabels(
   return labelOutcome(result, `initialized ${plural(result.count, 'nmem')}`)
 }
 
-/** `ndctl check-labels`: is there a valid index? */
+/**
+ * `ndctl check-labels`: is there a valid index? Beyond ndctl, every fault the kernel would meet
+ * in the area is reported by slot (a bad index, a label that would be ignored, overlapping
+ * DPA, a uuid twice); only a missing valid index fails the dimm, as in ndctl.
+ */
 export async function ndctlCheckLabels(
   nd: Nvdimm,
   idents: readonly string[],
   options: LabelCommandOptions = {},
 ): Promise<NdctlOutcome> {
+  const notes: string[] = []
   const result = await eachDimm(nd, idents, options, async (dimm) => {
-    const area = await readLabelIndex(dimm)
-    const faults: string[] = []
-    try {
-      validateUserLabels(area, (message) => faults.push(message))
-    } catch {
-      throw new NvdimmError('EINVAL', `${dimm.name}: no valid label index: ${faults.join('; ')}`)
-    }
+    const area = await readExtent(dimm, 0, 0)
+    const report = checkLabelArea(area.data, area.configSize)
+    for (const finding of report.findings) notes.push(`${dimm.name}: ${finding.where}: ${finding.fault}`)
+    if (report.current < 0) throw new NvdimmError('EINVAL', `${dimm.name}: no valid namespace index block`)
   })
-  return labelOutcome(result, `successfully verified ${plural(result.count, 'nmem label')}`)
+  const outcome = labelOutcome(result, `successfully verified ${plural(result.count, 'nmem label')}`)
+  outcome.messages.unshift(...notes)
+  return outcome
 }
 
 /** `ndctl zero-labels`: zero the area (or -s bytes at -O). */
@@ -406,4 +411,23 @@ export async function ndctlReadLabels(
   if (json) stdout = dumps.length ? `${toJsonC(dumps)}\n` : undefined
   else stdout = Buffer.concat(raw)
   return labelOutcome(result, `read ${plural(result.count, 'nmem')}`, stdout)
+}
+
+/** `ndctl enable-dimm` / `disable-dimm`: bind or unbind the nvdimm driver; an active dimm is skipped. */
+export async function ndctlXableDimm(
+  nd: Nvdimm,
+  action: 'enable' | 'disable',
+  idents: readonly string[],
+  options: LabelCommandOptions = {},
+): Promise<NdctlOutcome> {
+  const result = await eachDimm(nd, idents, options, async (dimm) => {
+    if (action === 'disable') {
+      refuseWhileActive(dimm, 'is active, skipping...')
+      await dimm.disable()
+    } else {
+      await dimm.enable()
+      if (!dimm.enabled) throw dimm.probeError ?? new NvdimmError('ENXIO', `${dimm.name}: failed to enable`)
+    }
+  })
+  return labelOutcome(result, `${action}d ${plural(result.count, 'nmem')}`)
 }

@@ -3,6 +3,7 @@ import type { Dimm } from '../dimm/dimm.js'
 import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import { NULL_UUID } from '../util/uuid.js'
+import { DIMM_FIRMWARE_FLAGS } from '../provider/types.js'
 import type { Region } from '../region/region.js'
 import { hexField, JsonDouble, type JsonObject, type JsonValue, sizeField } from './json.js'
 import { ndctlMappings } from './topology.js'
@@ -32,6 +33,8 @@ export function dimmToJson(dimm: Dimm, flags: JsonFlags): JsonObject {
   if (dimm.handle !== undefined) json.handle = hexField(BigInt(dimm.handle), flags.human)
   if (dimm.physId !== undefined) json.phys_id = hexField(BigInt(dimm.physId), flags.human)
   if (!dimm.enabled) json.state = 'disabled'
+  const reported = new Set(dimm.descriptor.firmwareFlags ?? [])
+  for (const flag of DIMM_FIRMWARE_FLAGS) if (reported.has(flag)) json[`flag_${flag}`] = true
   return json
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'
 import { U64_MAX } from '../units.js'
-import { DIMM_FLAGS, type DimmRef, REGION_FLAGS } from './types.js'
+import { DIMM_FIRMWARE_FLAGS, DIMM_FLAGS, type DimmRef, REGION_FLAGS } from './types.js'
 
 /** ND_MAX_MAPPINGS (include/linux/libnvdimm.h). */
 export const ND_MAX_MAPPINGS = 32
@@ -38,6 +38,7 @@ export const dimmDescriptorSchema = z.object({
   handle: z.number().int().min(0).max(0xffff_fffe).optional(),
   physId: z.number().int().min(0).max(0xfffe).optional(),
   flags: z.array(z.enum(DIMM_FLAGS)),
+  firmwareFlags: z.array(z.enum(DIMM_FIRMWARE_FLAGS)).optional(),
   cmdMask: z.array(commandNumber),
   flushHints: z.array(u64).optional(),
   health: fn.optional(),

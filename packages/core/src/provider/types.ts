@@ -24,6 +24,20 @@ export const DIMM_FLAGS = [
 ] as const
 export type DimmFlag = (typeof DIMM_FLAGS)[number]
 
+/**
+ * Failures a platform reports for a dimm (NFIT memory-device flags, PAPR health bits), as
+ * ndctl lists them: flag_failed_map, flag_failed_save, … flag_smart_event.
+ */
+export const DIMM_FIRMWARE_FLAGS = [
+  'failed_map',
+  'failed_save',
+  'failed_arm',
+  'failed_restore',
+  'failed_flush',
+  'smart_event',
+] as const
+export type DimmFirmwareFlag = (typeof DIMM_FIRMWARE_FLAGS)[number]
+
 /** ND_REGION_* flags: pagemap (map struct pages), persistCache, persistMemctrl (ADR), async (provider flush). */
 export const REGION_FLAGS = ['pagemap', 'persistCache', 'persistMemctrl', 'async', 'cxl'] as const
 export type RegionFlag = (typeof REGION_FLAGS)[number]
@@ -77,6 +91,8 @@ export interface DimmDescriptor {
   /** SMBIOS physical id; ndctl prints it as "phys_id". */
   physId?: number
   flags: readonly DimmFlag[]
+  /** What the platform says has failed on the dimm. */
+  firmwareFlags?: readonly DimmFirmwareFlag[]
   /** Per-dimm ND_CMD_* numbers. */
   cmdMask: readonly number[]
   /** Flush hint addresses (num_flush, flush_wpq). */

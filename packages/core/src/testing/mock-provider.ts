@@ -9,6 +9,7 @@ import { serveConfigCommand } from '../provider/config-area.js'
 import { decodeSetConfigData } from '../provider/payloads.js'
 import type {
   CommandResult,
+  DimmFirmwareFlag,
   DimmFlag,
   DimmRef,
   InterleaveSet,
@@ -24,6 +25,7 @@ import type {
 
 export interface MockDimm {
   id?: string
+  firmwareFlags?: DimmFirmwareFlag[]
   handle?: number
   physId?: number
   flags?: DimmFlag[]
@@ -180,6 +182,7 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
             ...(spec.handle !== undefined ? { handle: spec.handle } : {}),
             ...(spec.physId !== undefined ? { physId: spec.physId } : {}),
             flags,
+            ...(spec.firmwareFlags ? { firmwareFlags: spec.firmwareFlags } : {}),
             cmdMask: spec.cmdMask ?? (labeling ? LABEL_COMMANDS : []),
             ...(spec.health ? { health: async () => ({ ...label.health }) } : {}),
           })
