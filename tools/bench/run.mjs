@@ -4,7 +4,24 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createNvdimm, ndctlList } from '@nvdimm/core'
+import {
+  checkLabelArea,
+  createNvdimm,
+  DimmCmd,
+  encodeIndexBlock,
+  encodeLabel,
+  encodeSetConfigData,
+  fletcher64,
+  labelAreaGeometry,
+  ndctlCreateNamespace,
+  ndctlDestroyNamespace,
+  ndctlInitLabels,
+  ndctlList,
+  ndctlXableRegion,
+  NULL_UUID,
+  submitCommand,
+} from '@nvdimm/core'
+import { mockProvider } from '@nvdimm/core/testing'
 import { e820 } from '@nvdimm/provider-e820'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -95,6 +112,124 @@ function report(name, value, unit, baselineName, baseline) {
   }
   report(`probe ${count} regions (start)`, median(probe), 'ms', 'same JSON from plain objects', median(baseline))
   report(`list -RN of ${count} regions`, median(listing), 'ms', 'same JSON from plain objects', median(baseline))
+}
+
+// 3. A full 128 KiB label area (v1.1, all 1020 slots in use): validate and list it, against
+//    one fletcher64 pass over the same bytes.
+{
+  const geometry = labelAreaGeometry(131072, 128)
+  const area = new Uint8Array(131072)
+  const free = new Uint8Array(184)
+  for (let slot = 0; slot < geometry.nslot; slot++) {
+    const uuid = `00000000-0000-4000-8000-${slot.toString(16).padStart(12, '0')}`
+    const label = encodeLabel(
+      {
+        uuid,
+        name: '',
+        flags: 0,
+        nlabel: 1,
+        position: 0,
+        isetcookie: 1n,
+        lbasize: 512n,
+        dpa: BigInt(slot) << 24n,
+        rawsize: 1n << 24n,
+        slot,
+        align: 0,
+        typeGuid: NULL_UUID,
+        abstractionGuid: NULL_UUID,
+        checksum: 0n,
+      },
+      128,
+    )
+    area.set(label, 2 * geometry.indexSize + slot * 128)
+  }
+  const index = (i, seq) => ({
+    signature: 'NAMESPACE_INDEX\0',
+    flags: 0,
+    labelSizeField: 0,
+    seq,
+    myoff: BigInt(i * 256),
+    mysize: 256n,
+    otheroff: BigInt((1 - i) * 256),
+    labeloff: 512n,
+    nslot: geometry.nslot,
+    major: 1,
+    minor: 1,
+    checksum: 0n,
+    free,
+  })
+  area.set(encodeIndexBlock(index(0, 1), 256), 0)
+  area.set(encodeIndexBlock(index(1, 2), 256), 256)
+  const parse = []
+  const baseline = []
+  for (let i = 0; i < 30; i++) {
+    parse.push(
+      time(() => {
+        const report = checkLabelArea(area, area.length)
+        if (report.findings.length) throw new Error(report.findings[0].fault)
+      }),
+    )
+    baseline.push(time(() => fletcher64(area)))
+  }
+  report('check a 128 KiB area, 1020 labels', median(parse), 'ms', 'fletcher64 over it', median(baseline))
+}
+
+// 4. create + destroy of a namespace on a 4-dimm interleave set, against the same label and
+//    index writes sent straight through the command channel.
+{
+  const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
+  const MiB = 1n << 20n
+  const provider = mockProvider({
+    buses: [
+      {
+        dimms: [0, 1, 2, 3].map(() => ({ cmdMask: LABEL_COMMANDS })),
+        regions: [
+          {
+            start: 1n << 32n,
+            size: 256n * MiB,
+            mappings: [0, 1, 2, 3].map((dimm) => ({ dimm, start: 0n, size: 64n * MiB })),
+            interleaveSet: { cookie1: 1n, cookie2: 2n, altcookie: 3n },
+          },
+        ],
+      },
+    ],
+  })
+  const nd = createNvdimm({ providers: [provider] })
+  await nd.start()
+  await ndctlXableRegion(nd, 'disable', 'all')
+  await ndctlInitLabels(nd, ['all'])
+  await ndctlXableRegion(nd, 'enable', 'all')
+  const cycle = []
+  let writesPerCycle = 0
+  for (let i = 0; i < 20; i++) {
+    const before = provider.control.writes
+    cycle.push(
+      await timeAsync(async () => {
+        await ndctlCreateNamespace(nd, { mode: 'raw', size: '64M' })
+        await ndctlDestroyNamespace(nd, 'namespace0.0', { force: true })
+      }),
+    )
+    writesPerCycle = provider.control.writes - before
+  }
+  await ndctlXableRegion(nd, 'disable', 'all')
+  const dimm = nd.dimm('nmem0')
+  const payload = encodeSetConfigData(512, new Uint8Array(128))
+  const raw = []
+  for (let i = 0; i < 20; i++) {
+    raw.push(
+      await timeAsync(async () => {
+        for (let w = 0; w < writesPerCycle; w++) await submitCommand(dimm.bus, dimm, DimmCmd.SET_CONFIG_DATA, payload)
+      }),
+    )
+  }
+  await nd.stop()
+  report(
+    `create + destroy, 4-way set (${writesPerCycle} writes)`,
+    median(cycle),
+    'ms',
+    'the same writes, raw',
+    median(raw),
+  )
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu'

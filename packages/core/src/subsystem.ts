@@ -22,7 +22,9 @@ import type {
   ProviderInit,
   RegionDescriptor,
 } from './provider/types.js'
-import { probeRegion } from './region/region-driver.js'
+import { probeDimm, removeDimm } from './dimm/dimm-driver.js'
+import { disableNamespace, enableNamespace } from './namespace/pmem-driver.js'
+import { disableRegion, enableRegion, probeRegion } from './region/region-driver.js'
 import { Region, type Mapping } from './region/region.js'
 import type { RuntimeState } from './runtime-state.js'
 import { Ida } from './util/ida.js'
@@ -90,6 +92,14 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       busIda: new Ida(),
       dimmIda: new Ida(),
       regionIda: new Ida(),
+      drivers: {
+        enableDimm: probeDimm,
+        disableDimm: removeDimm,
+        enableRegion,
+        disableRegion,
+        enableNamespace,
+        disableNamespace,
+      },
     }
   }
 

@@ -12,10 +12,16 @@ describe('labels and namespaces from the command line (e820 with labels)', () =>
 
   it('initialises labels, creates, lists, reads, checks and destroys, across processes', () => {
     expect(run('platform', 'init', '--e820', 'memmap=1G!4G', '--e820-labels').rc).toBe(0)
-    expect(run('init-labels', 'nmem0')).toMatchObject({ rc: 1, stderr: 'error: nmem0: regions active, abort label write (EBUSY)\ninitialized 0 nmem\n' })
+    expect(run('init-labels', 'nmem0')).toMatchObject({
+      rc: 1,
+      stderr: 'error: nmem0: regions active, abort label write (EBUSY)\ninitialized 0 nmem\n',
+    })
     expect(run('disable-region', 'all').stderr).toBe('disabled 1 region\n')
     expect(run('init-labels', '-V', '1.2', 'nmem0')).toMatchObject({ rc: 0, stderr: 'initialized 1 nmem\n' })
-    expect(run('init-labels', 'nmem0')).toMatchObject({ rc: 1, stderr: 'error: nmem0: error: labels already initialized (use -f to overwrite) (EBUSY)\ninitialized 0 nmem\n' })
+    expect(run('init-labels', 'nmem0')).toMatchObject({
+      rc: 1,
+      stderr: 'error: nmem0: error: labels already initialized (use -f to overwrite) (EBUSY)\ninitialized 0 nmem\n',
+    })
     expect(run('enable-region', 'all').stderr).toBe('enabled 1 region\n')
 
     const uuid = '12345678-9abc-4def-8123-456789abcdef'
@@ -32,9 +38,15 @@ describe('labels and namespaces from the command line (e820 with labels)', () =>
       name: 'journal',
     })
     const misaligned = run('create-namespace', '-m', 'raw', '-s', '10M')
-    expect([misaligned.rc, misaligned.stderr]).toEqual([234, 'error: region0: align setting is 0x1000000 size 0xa00000 is misaligned (EINVAL)\n'])
+    expect([misaligned.rc, misaligned.stderr]).toEqual([
+      234,
+      'error: region0: align setting is 0x1000000 size 0xa00000 is misaligned (EINVAL)\n',
+    ])
     const tooBig = run('create-namespace', '-m', 'raw', '-s', '4G')
-    expect([tooBig.rc, tooBig.stderr]).toEqual([237, 'error: no region has the room (or an idle seed namespace) for it (ENOSPC)\nfailed to create namespace: No space left on device\n'])
+    expect([tooBig.rc, tooBig.stderr]).toEqual([
+      237,
+      'error: no region has the room (or an idle seed namespace) for it (ENOSPC)\nfailed to create namespace: No space left on device\n',
+    ])
 
     const listing = run('list', '-RN').stdout
     // 1 GiB less the 128 KiB label area, less 64 MiB, rounded down to the 16 MiB align.
@@ -42,7 +54,16 @@ describe('labels and namespaces from the command line (e820 with labels)', () =>
     expect(listing).toContain(`"iset_id":${0xcafebeefcafebeefn},`)
     const listed = JSON.parse(listing)
     expect(listed.regions[0].namespaces).toEqual([
-      { dev: 'namespace0.0', mode: 'fsdax', map: 'mem', size: 67108864, uuid, sector_size: 512, blockdev: 'pmem0', name: 'journal' },
+      {
+        dev: 'namespace0.0',
+        mode: 'fsdax',
+        map: 'mem',
+        size: 67108864,
+        uuid,
+        sector_size: 512,
+        blockdev: 'pmem0',
+        name: 'journal',
+      },
     ])
 
     const labels = JSON.parse(run('read-labels', '-j', 'nmem0').stdout)
@@ -50,7 +71,12 @@ describe('labels and namespaces from the command line (e820 with labels)', () =>
       [2, 510],
       [2, 510],
     ])
-    expect(labels[0].label.some((label: { uuid: string; name: string; flags: number }) => label.uuid === uuid && label.name === 'journal' && label.flags === 0)).toBe(true)
+    expect(
+      labels[0].label.some(
+        (label: { uuid: string; name: string; flags: number }) =>
+          label.uuid === uuid && label.name === 'journal' && label.flags === 0,
+      ),
+    ).toBe(true)
     const image = path.join(box.root, 'labels.bin')
     expect(run('read-labels', '-o', image, 'nmem0')).toMatchObject({ rc: 0, stdout: '', stderr: 'read 1 nmem\n' })
     expect(fs.statSync(image).size).toBe(131072)
@@ -58,7 +84,8 @@ describe('labels and namespaces from the command line (e820 with labels)', () =>
 
     expect(run('destroy-namespace', 'namespace0.0')).toMatchObject({
       rc: 240,
-      stderr: 'error: namespace0.0 is active, specify --force for re-configuration (EBUSY)\nerror destroying namespaces: Device or resource busy\ndestroyed 0 namespaces\n',
+      stderr:
+        'error: namespace0.0 is active, specify --force for re-configuration (EBUSY)\nerror destroying namespaces: Device or resource busy\ndestroyed 0 namespaces\n',
     })
     expect(run('destroy-namespace', '-f', 'namespace0.0')).toMatchObject({ rc: 0, stderr: 'destroyed 1 namespace\n' })
     expect(run('list').stdout).toBe('')

@@ -5,7 +5,6 @@ import { indexVersionOf } from '../namespace/label/label-store.js'
 import { HEALTH_UNSUPPORTED } from '../health/health.js'
 import type { DimmDescriptor, DimmFlag, DimmRef } from '../provider/types.js'
 import type { DimmDrvdata } from './dimm-drvdata.js'
-import { probeDimm, removeDimm } from './dimm-driver.js'
 
 /** An nvdimm (nmemN), as __nvdimm_create() makes it. */
 export class Dimm implements DimmRef {
@@ -57,12 +56,12 @@ export class Dimm implements DimmRef {
 
   /** Bind the nvdimm driver: read the label area. */
   enable(): Promise<void> {
-    return probeDimm(this)
+    return this.bus.ctx.drivers.enableDimm(this)
   }
 
   /** Unbind the nvdimm driver; EBUSY while an enabled region uses the dimm. */
   disable(): Promise<void> {
-    return removeDimm(this)
+    return this.bus.ctx.drivers.disableDimm(this)
   }
 
   /** The common health model; every field absent when the provider reports none. */

@@ -30,13 +30,27 @@ export class DpaTree {
     return this.resources
   }
 
+  /** The index of the first resource starting after `start` (binary search). */
+  private insertionPoint(start: bigint): number {
+    let low = 0
+    let high = this.resources.length
+    while (low < high) {
+      const mid = (low + high) >> 1
+      if (this.resources[mid]!.start <= start) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
   /** nvdimm_allocate_dpa(): request [start, start + n); undefined on a conflict or an empty range. */
   allocate(name: string, start: bigint, n: bigint): DpaResource | undefined {
     if (n <= 0n || start < 0n) return undefined
     const candidate = { name, start, end: start + n - 1n }
-    if (this.resources.some((r) => r.start <= candidate.end && candidate.start <= r.end)) return undefined
-    const at = this.resources.findIndex((r) => r.start > start)
-    this.resources.splice(at < 0 ? this.resources.length : at, 0, candidate)
+    const at = this.insertionPoint(start)
+    const before = this.resources[at - 1]
+    const after = this.resources[at]
+    if ((before && before.end >= candidate.start) || (after && after.start <= candidate.end)) return undefined
+    this.resources.splice(at, 0, candidate)
     return candidate
   }
 

@@ -1,6 +1,13 @@
 import type { NvdimmError } from '../errors.js'
 import type { Region } from '../region/region.js'
-import { disableNamespace, enableNamespace, shouldMapPages } from './pmem-driver.js'
+
+/**
+ * pmem_should_map_pages(): the driver maps struct pages for the namespace itself (raw
+ * "memory" mode) when the region asks for it and nothing forces it raw.
+ */
+export function shouldMapPages(namespace: Namespace): boolean {
+  return namespace.region.flags.has('pagemap') && !namespace.forceRaw
+}
 
 /** ndctl's modes. A label-less namespace on a pagemap region is "fsdax" with map "mem". */
 export type NamespaceMode = 'fsdax' | 'devdax' | 'sector' | 'raw'
@@ -62,12 +69,13 @@ export abstract class Namespace {
     return this.region.targetNode
   }
 
+  /** Bind nd_pmem (the kernel's probe checks run; EOPNOTSUPP, ENODEV… when it refuses). */
   enable(): Promise<void> {
-    return enableNamespace(this)
+    return this.region.bus.ctx.drivers.enableNamespace(this)
   }
 
   disable(): Promise<void> {
-    return disableNamespace(this)
+    return this.region.bus.ctx.drivers.disableNamespace(this)
   }
 
   toString(): string {

@@ -1,15 +1,7 @@
 import { NvdimmError } from '../errors.js'
 import { createNamespaceSeed } from '../region/region-driver.js'
 import { hex, isAligned } from '../units.js'
-import type { Namespace } from './namespace.js'
-
-/**
- * pmem_should_map_pages(): the driver maps struct pages for the namespace itself (raw
- * "memory" mode) when the region asks for it and nothing forces it raw.
- */
-export function shouldMapPages(namespace: Namespace): boolean {
-  return namespace.region.flags.has('pagemap') && !namespace.forceRaw
-}
+import { type Namespace, shouldMapPages } from './namespace.js'
 
 /**
  * The checks nd_pmem's probe makes before it attaches a disk, in the kernel's order

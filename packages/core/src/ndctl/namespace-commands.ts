@@ -354,7 +354,10 @@ export async function ndctlDestroyNamespace(
     }
   }
   const messages: string[] = []
-  if (rc < 0) messages.push(`error destroying namespaces: ${strerror(errors.length ? errors[errors.length - 1]!.errno : 'ENXIO')}`)
+  if (rc < 0)
+    messages.push(
+      `error destroying namespaces: ${strerror(errors.length ? errors[errors.length - 1]!.errno : 'ENXIO')}`,
+    )
   messages.push(`destroyed ${destroyed} namespace${destroyed === 1 ? '' : 's'}`)
   return { errors, messages, exitCode: exitCodeOfRc(rc) }
 }

@@ -10,7 +10,6 @@ import type { InterleaveSet, RegionDescriptor, RegionFlag, RegionRef, RegionType
 import { Ida } from '../util/ida.js'
 import { defaultRegionAlign } from './align.js'
 import { setRegionAlign } from './region-align.js'
-import { disableRegion, enableRegion } from './region-driver.js'
 
 export interface Mapping {
   readonly dimm: Dimm
@@ -117,12 +116,12 @@ export class Region implements RegionRef {
 
   /** Bind the region driver: namespaces appear and are probed. */
   enable(): Promise<void> {
-    return enableRegion(this)
+    return this.bus.ctx.drivers.enableRegion(this)
   }
 
   /** Disable every namespace, then unbind the region driver: its namespaces go away. */
   disable(): Promise<void> {
-    return disableRegion(this)
+    return this.bus.ctx.drivers.disableRegion(this)
   }
 
   toString(): string {

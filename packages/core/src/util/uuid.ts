@@ -26,9 +26,32 @@ export function uuidToBytes(text: string): Uint8Array {
   return Uint8Array.from(hexText.match(/../g)!, (pair) => Number.parseInt(pair, 16))
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+
 export function uuidFromBytes(bytes: Uint8Array): string {
-  const hexText = [...bytes.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')
-  return `${hexText.slice(0, 8)}-${hexText.slice(8, 12)}-${hexText.slice(12, 16)}-${hexText.slice(16, 20)}-${hexText.slice(20)}`
+  const h = (i: number) => HEX[bytes[i] ?? 0]!
+  return (
+    h(0) +
+    h(1) +
+    h(2) +
+    h(3) +
+    '-' +
+    h(4) +
+    h(5) +
+    '-' +
+    h(6) +
+    h(7) +
+    '-' +
+    h(8) +
+    h(9) +
+    '-' +
+    h(10) +
+    h(11) +
+    h(12) +
+    h(13) +
+    h(14) +
+    h(15)
+  )
 }
 
 /** guid_t bytes: the first three fields little-endian (guid_parse()), as type and abstraction GUIDs are stored. */

@@ -46,6 +46,7 @@ export function checkLabelArea(data: Uint8Array, configSize: number): LabelAreaR
   const indexAt = current * geometry.indexSize
   const nslot = dv.getUint32(indexAt + 56, true)
   const live: { slot: number; uuid: string; dpa: bigint; end: bigint }[] = []
+  const byUuid = new Map<string, number>()
   for (let slot = 0; slot < nslot; slot++) {
     const free = (data[indexAt + 72 + (slot >> 3)]! & (1 << (slot & 7))) !== 0
     if (free) continue
@@ -69,18 +70,29 @@ export function checkLabelArea(data: Uint8Array, configSize: number): LabelAreaR
       findings.push({ where, fault: `${label.uuid} claims no DPA (rawsize 0): the dimm will not bind` })
       continue
     }
-    const end = label.dpa + label.rawsize
-    const overlap = live.find((other) => other.dpa < end && label.dpa < other.end)
-    if (overlap) {
-      findings.push({
-        where,
-        fault: `${label.uuid} DPA 0x${label.dpa.toString(16)}-0x${(end - 1n).toString(16)} overlaps slot ${overlap.slot} (${overlap.uuid}): the dimm will not bind`,
+    const twin = byUuid.get(label.uuid)
+    if (twin !== undefined)
+      findings.push({ where, fault: `uuid ${label.uuid} is also in slot ${twin}: its region will not probe` })
+    else byUuid.set(label.uuid, slot)
+    live.push({ slot, uuid: label.uuid, dpa: label.dpa, end: label.dpa + label.rawsize })
+  }
+  // Overlaps as nd_label_reserve_dpa() meets them: each range against all earlier ones.
+  const sorted = [...live].sort((a, b) => (a.dpa < b.dpa ? -1 : a.dpa > b.dpa ? 1 : a.slot - b.slot))
+  const overlaps: { slot: number; finding: LabelAreaFinding }[] = []
+  let reach: (typeof live)[number] | undefined
+  for (const entry of sorted) {
+    if (reach && entry.dpa < reach.end) {
+      const [first, second] = reach.slot < entry.slot ? [reach, entry] : [entry, reach]
+      overlaps.push({
+        slot: second.slot,
+        finding: {
+          where: `slot ${second.slot}`,
+          fault: `${second.uuid} DPA 0x${second.dpa.toString(16)}-0x${(second.end - 1n).toString(16)} overlaps slot ${first.slot} (${first.uuid}): the dimm will not bind`,
+        },
       })
     }
-    const twin = live.find((other) => other.uuid === label.uuid)
-    if (twin)
-      findings.push({ where, fault: `uuid ${label.uuid} is also in slot ${twin.slot}: its region will not probe` })
-    live.push({ slot, uuid: label.uuid, dpa: label.dpa, end })
+    if (!reach || entry.end > reach.end) reach = entry
   }
+  findings.push(...overlaps.sort((a, b) => a.slot - b.slot).map((overlap) => overlap.finding))
   return { labelSize, current, findings }
 }

@@ -45,6 +45,7 @@ export interface NamespaceLabel {
 }
 
 function decodeName(bytes: Uint8Array): string {
+  if (bytes[0] === 0) return ''
   const end = bytes.indexOf(0)
   return new TextDecoder('utf-8').decode(end < 0 ? bytes : bytes.subarray(0, end))
 }
