@@ -23,30 +23,37 @@ function dimmArguments(dimms: string[], verb: string): string[] {
   return dimms
 }
 
-export function registerLabels(program: Command): void {
-  program
-    .command('init-labels')
-    .description('write fresh namespace index blocks to the label area')
-    .argument('[dimms...]', 'nmemN ... or "all"')
+/** A command over dimms: `<name> [dimms...] -b -v`, as ndctl's BASE_OPTIONS give every one. */
+function dimmCommand(program: Command, name: string, description: string, argument = '[dimms...]'): Command {
+  return program
+    .command(name)
+    .description(description)
+    .argument(argument, argument === '[dimm]' ? 'nmemN' : 'nmemN ... or "all"')
     .option('-b, --bus <bus-id>', '<nmem> must be on a bus with an id/provider of <bus-id>')
+    .option('-v, --verbose', 'turn on debug')
+}
+
+function extentOptions(command: Command): Command {
+  return command
+    .option('-s, --size <n>', 'number of label bytes to operate', bytes)
+    .option('-O, --offset <n>', 'offset into the label area to start operation', bytes)
+}
+
+export function registerLabels(program: Command): void {
+  dimmCommand(program, 'init-labels', 'write fresh namespace index blocks to the label area')
     .option('-f, --force', 'force initialization even if existing index-block present')
     .option('-V, --label-version <version-number>', 'namespace label specification version (default: 1.1)')
-    .option('-v, --verbose', 'turn on debug')
     .action(
       async (dimms: string[], options: { bus?: string; force?: boolean; labelVersion?: string }, command: Command) => {
         report(await withUpdate(command, (nd) => ndctlInitLabels(nd, dimmArguments(dimms, 'initialize'), options)))
       },
     )
 
-  program
-    .command('check-labels')
-    .description('validate the namespace index blocks')
-    .argument('[dimms...]', 'nmemN ... or "all"')
-    .option('-b, --bus <bus-id>', '<nmem> must be on a bus with an id/provider of <bus-id>')
-    .option('-v, --verbose', 'turn on debug')
-    .action(async (dimms: string[], options: { bus?: string }, command: Command) => {
+  dimmCommand(program, 'check-labels', 'validate the namespace index blocks and report label faults').action(
+    async (dimms: string[], options: { bus?: string }, command: Command) => {
       report(await withReadOnly(command, (nd) => ndctlCheckLabels(nd, dimmArguments(dimms, 'check'), options)))
-    })
+    },
+  )
 
   program
     .command('read-labels')
@@ -59,7 +66,6 @@ export function registerLabels(program: Command): void {
     .option('-j, --json', 'parse label data into json')
     .option('-u, --human', 'use human friendly number formats (implies --json)')
     .option('-I, --index', 'limit read to the index block area')
-    .option('-v, --verbose', 'turn on debug')
     .action(
       async (
         dimms: string[],
@@ -83,15 +89,10 @@ export function registerLabels(program: Command): void {
       },
     )
 
-  program
-    .command('write-labels')
-    .description('write a label area image (from a file or standard input) to one dimm')
-    .argument('[dimm]', 'nmemN')
-    .option('-b, --bus <bus-id>', '<nmem> must be on a bus with an id/provider of <bus-id>')
-    .option('-s, --size <n>', 'number of label bytes to operate', bytes)
-    .option('-O, --offset <n>', 'offset into the label area to start operation', bytes)
+  extentOptions(
+    dimmCommand(program, 'write-labels', 'write a label area image (a file or standard input) to one dimm', '[dimm]'),
+  )
     .option('-i, --input <input-file>', 'filename to read label area data')
-    .option('-v, --verbose', 'turn on debug')
     .action(
       async (
         dimm: string | undefined,
@@ -104,27 +105,17 @@ export function registerLabels(program: Command): void {
       },
     )
 
-  program
-    .command('zero-labels')
-    .description('zero the label area')
-    .argument('[dimms...]', 'nmemN ... or "all"')
-    .option('-b, --bus <bus-id>', '<nmem> must be on a bus with an id/provider of <bus-id>')
-    .option('-s, --size <n>', 'number of label bytes to operate', bytes)
-    .option('-O, --offset <n>', 'offset into the label area to start operation', bytes)
-    .option('-v, --verbose', 'turn on debug')
-    .action(async (dimms: string[], options: { bus?: string; size?: number; offset?: number }, command: Command) => {
+  extentOptions(dimmCommand(program, 'zero-labels', 'zero the label area')).action(
+    async (dimms: string[], options: { bus?: string; size?: number; offset?: number }, command: Command) => {
       report(await withUpdate(command, (nd) => ndctlZeroLabels(nd, dimmArguments(dimms, 'zero'), options)))
-    })
+    },
+  )
 
   for (const action of ['enable', 'disable'] as const) {
-    program
-      .command(`${action}-dimm`)
-      .description(`${action} the nvdimm driver of the given dimm(s)`)
-      .argument('[dimms...]', 'nmemN ... or "all"')
-      .option('-b, --bus <bus-id>', '<nmem> must be on a bus with an id/provider of <bus-id>')
-      .option('-v, --verbose', 'turn on debug')
-      .action(async (dimms: string[], options: { bus?: string }, command: Command) => {
+    dimmCommand(program, `${action}-dimm`, `${action} the nvdimm driver of the given dimm(s)`).action(
+      async (dimms: string[], options: { bus?: string }, command: Command) => {
         report(await withUpdate(command, (nd) => ndctlXableDimm(nd, action, dimmArguments(dimms, action), options)))
-      })
+      },
+    )
   }
 }

@@ -3,6 +3,7 @@ import type { Dimm } from '../dimm/dimm.js'
 import { NvdimmError } from '../errors.js'
 import { labelAreaGeometry } from '../namespace/label/geometry.js'
 import { checkLabelArea } from '../namespace/label/label-check.js'
+import { fillIndexHeader, sealIndex } from '../namespace/label/index-block.js'
 import { currentIndexAt } from '../namespace/label/label-store.js'
 import type { LabelSize } from '../namespace/label/namespace-label.js'
 import { DimmCmd } from '../provider/commands.js'
@@ -13,7 +14,6 @@ import {
   encodeSetConfigData,
 } from '../provider/payloads.js'
 import type { Nvdimm } from '../subsystem.js'
-import { fletcher64 } from '../util/fletcher64.js'
 import { uuidFromBytes } from '../util/uuid.js'
 import { busMatches, dimmMatches } from './filter.js'
 import { hexField, type JsonObject, type JsonValue, sizeField, toJsonC } from './json.js'
@@ -142,21 +142,10 @@ async function writeLabelIndex(
     area.data = grown
   }
   const bytes = area.data.subarray(at, at + size)
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  bytes.set(new TextEncoder().encode('NAMESPACE_INDEX\0'), 0)
-  bytes.fill(0, 16, 19)
-  bytes[19] = labelSize >> 8
-  dv.setUint32(20, seq, true)
-  dv.setBigUint64(24, BigInt(at), true)
-  dv.setBigUint64(32, BigInt(size), true)
-  dv.setBigUint64(40, BigInt((1 - index) * size), true)
-  dv.setBigUint64(48, BigInt(2 * size), true)
-  dv.setUint32(56, geometry.nslot, true)
-  dv.setUint16(60, 1, true)
-  dv.setUint16(62, labelSize < 256 ? 1 : 2, true)
-  dv.setBigUint64(64, 0n, true)
+  fillIndexHeader(bytes, { index, indexSize: size, seq, nslot: geometry.nslot, labelSize })
+  // ndctl sets the bitmap up to a multiple of 64 slots and, unlike the kernel, leaves the padding set.
   bytes.fill(0xff, 72, 72 + Math.ceil(geometry.nslot / 64) * 8)
-  dv.setBigUint64(64, fletcher64(bytes), true)
+  sealIndex(bytes)
   await writeExtent(area, at, bytes)
 }
 

@@ -114,6 +114,35 @@ export function encodeIndexBlock(index: IndexBlock, size: number): Uint8Array {
   return bytes
 }
 
+/**
+ * Fill the fixed header of index block `index` (0 or 1) in place, as both the kernel's
+ * nd_label_write_index() and ndctl's write_label_index() do, leaving the checksum zero: the
+ * callers differ in what they do to the free bitmap before checksumming.
+ */
+export function fillIndexHeader(
+  bytes: Uint8Array,
+  header: { index: number; indexSize: number; seq: number; nslot: number; labelSize: number },
+): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  for (let i = 0; i < 16; i++) bytes[i] = NSINDEX_SIGNATURE.charCodeAt(i)
+  bytes.fill(0, 16, 19)
+  bytes[19] = header.labelSize >> 8
+  view.setUint32(20, header.seq, true)
+  view.setBigUint64(24, BigInt(header.index * header.indexSize), true)
+  view.setBigUint64(32, BigInt(header.indexSize), true)
+  view.setBigUint64(40, BigInt((1 - header.index) * header.indexSize), true)
+  view.setBigUint64(48, BigInt(2 * header.indexSize), true)
+  view.setUint32(56, header.nslot, true)
+  view.setUint16(60, 1, true)
+  view.setUint16(62, header.labelSize < 256 ? 1 : 2, true)
+  view.setBigUint64(64, 0n, true)
+}
+
+/** Set the checksum of an index block filled in place. */
+export function sealIndex(bytes: Uint8Array): void {
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setBigUint64(64, fletcher64(bytes), true)
+}
+
 /** The checksum an index block's bytes should carry: fletcher64 with the field zeroed. */
 export function indexChecksum(bytes: Uint8Array): bigint {
   const copy = bytes.slice()

@@ -6,11 +6,13 @@ import { uuidFromBytes } from '../../util/uuid.js'
 import { labelAreaGeometry } from './geometry.js'
 import {
   bestSeq,
+  fillIndexHeader,
   indexVersion,
   NSINDEX_HEADER_SIZE,
   NSINDEX_SEQ_MASK,
   NSINDEX_SIGNATURE,
   nextSeq,
+  sealIndex,
 } from './index-block.js'
 import { decodeLabel, labelChecksum, type LabelSize, type NamespaceLabel } from './namespace-label.js'
 
@@ -224,25 +226,14 @@ export async function writeIndex(ndd: DimmDrvdata, index: number, seq: number, i
   const geometry = ndd.geometry
   if (!geometry) throw new NvdimmError('ENXIO', `${ndd.dimm.name}: label area too small`)
   const nslot = init ? geometry.nslot : indexNslot(ndd, index)
-  const dv = view(ndd)
-  ndd.data.set(SIGNATURE, at)
-  ndd.data.fill(0, at + 16, at + 19)
-  ndd.data[at + 19] = ndd.nslabelSize >> 8
-  dv.setUint32(at + 20, seq, true)
-  dv.setBigUint64(at + 24, BigInt(at), true)
-  dv.setBigUint64(at + 32, BigInt(size), true)
-  dv.setBigUint64(at + 40, BigInt((1 - index) * size), true)
-  dv.setBigUint64(at + 48, BigInt(2 * size), true)
-  dv.setUint32(at + 56, nslot, true)
-  dv.setUint16(at + 60, 1, true)
-  dv.setUint16(at + 62, ndd.nslabelSize < 256 ? 1 : 2, true)
-  dv.setBigUint64(at + 64, 0n, true)
+  const bytes = ndd.data.subarray(at, at + size)
+  fillIndexHeader(bytes, { index, indexSize: size, seq, nslot, labelSize: ndd.nslabelSize })
   if (init) {
     const padded = Math.ceil(nslot / 64) * 64
-    ndd.data.fill(0xff, at + NSINDEX_HEADER_SIZE, at + NSINDEX_HEADER_SIZE + padded / 8)
+    bytes.fill(0xff, NSINDEX_HEADER_SIZE, NSINDEX_HEADER_SIZE + padded / 8)
     for (let slot = nslot; slot < padded; slot++) setFree(ndd, index, slot, false)
   }
-  dv.setBigUint64(at + 64, fletcher64(ndd.data.subarray(at, at + size)), true)
+  sealIndex(bytes)
   await ndd.setConfigData(at, size)
   if (init) return
   copyIndex(ndd, ndd.nsCurrent, index)
