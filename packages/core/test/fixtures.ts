@@ -37,7 +37,8 @@ export function twoWayAndLegacy(
   })
 }
 
-const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
+/** The three label-area commands a dimm with a label area offers. */
+export const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
 const MiB = 1n << 20n
 
 /**

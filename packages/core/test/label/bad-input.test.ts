@@ -12,10 +12,10 @@ import {
   ndctlXableRegion,
   type Nvdimm,
 } from '../../src/index.js'
+import { LABEL_COMMANDS } from '../fixtures.js'
 import { NamespacePmem } from '../../src/namespace/namespace-pmem.js'
 import { mockProvider, type MockProviderInit } from '../../src/testing/index.js'
 
-const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
 const MiB = 1n << 20n
 const A = 'a0000000-0000-4000-8000-00000000000a'
 const B = 'b0000000-0000-4000-8000-00000000000b'

@@ -8,6 +8,7 @@ import {
   ndctlXableRegion,
   type Nvdimm,
 } from '../../src/index.js'
+import { LABEL_COMMANDS } from '../fixtures.js'
 import { setNamespaceUuid } from '../../src/namespace/namespace-attrs.js'
 import { NamespacePmem } from '../../src/namespace/namespace-pmem.js'
 import { exhaustiveCrashes, mockProvider, type MockProviderInit, SimulatedCrash } from '../../src/testing/index.js'
@@ -18,7 +19,6 @@ import { exhaustiveCrashes, mockProvider, type MockProviderInit, SimulatedCrash 
  * failing there (that write lands half done), and the platform is probed again.
  */
 
-const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
 const MiB = 1n << 20n
 const FIRST = '11111111-2222-4333-8444-555555555555'
 const SECOND = '66666666-7777-4888-9999-aaaaaaaaaaaa'

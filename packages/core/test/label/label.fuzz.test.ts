@@ -11,9 +11,9 @@ import {
   ndctlXableRegion,
   NvdimmError,
 } from '../../src/index.js'
+import { LABEL_COMMANDS } from '../fixtures.js'
 import { fuzzRuns, mockProvider } from '../../src/testing/index.js'
 
-const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
 const MiB = 1n << 20n
 const CONFIG_SIZE = 8192
 

@@ -7,6 +7,7 @@ import {
   ndctlXableRegion,
   type Nvdimm,
 } from '../../src/index.js'
+import { LABEL_COMMANDS } from '../fixtures.js'
 import {
   setNamespaceHolderClass,
   setNamespaceName,
@@ -24,7 +25,6 @@ import { firstDifference, goldenBytes, hasGolden } from '../golden.js'
  */
 
 const PMEM_TYPE_GUID = '66f0d379-b4f3-4074-ac43-0d3318b78cdb'
-const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
 
 function qemuPlatform() {
   return mockProvider({
