@@ -54,6 +54,11 @@ export class Dimm implements DimmRef {
     return ndd && ndd.nsCurrent >= 0 ? indexVersionOf(ndd, ndd.nsCurrent) : undefined
   }
 
+  /** sysfs nmemN/flags: "label " when the dimm holds labels, then "lock " when it is locked. */
+  get flagsString(): string {
+    return `${this.flags.has('labeling') ? 'label ' : ''}${this.flags.has('locked') ? 'lock ' : ''}`
+  }
+
   /** Bind the nvdimm driver: read the label area. */
   enable(): Promise<void> {
     return this.bus.ctx.drivers.enableDimm(this)

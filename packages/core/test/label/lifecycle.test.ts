@@ -54,3 +54,16 @@ describe('init-labels, create, destroy, create on a 2-way interleave set', () =>
     await nd.stop()
   })
 })
+
+describe('dimm flags', () => {
+  it('show "label" once a valid index is found, as sysfs nmemN/flags does', async () => {
+    const nd = createNvdimm({ providers: [nfitTest0()] })
+    await nd.start()
+    expect(nd.dimm('nmem0').flagsString).toBe('')
+    await ndctlXableRegion(nd, 'disable', 'all')
+    await ndctlInitLabels(nd, ['nmem0'])
+    expect(nd.dimm('nmem0').flagsString).toBe('label ')
+    expect(nd.dimm('nmem1').flagsString).toBe('')
+    await nd.stop()
+  })
+})
