@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url'
 import {
   checkLabelArea,
   createNvdimm,
+  defineProvider,
+  FileMedia,
   DimmCmd,
   encodeIndexBlock,
   encodeLabel,
@@ -52,6 +54,10 @@ function memmapOf(count) {
 const rows = []
 function report(name, value, unit, baselineName, baseline) {
   rows.push({ name, value, unit, baselineName, baseline, ratio: value / baseline })
+}
+/** A throughput row: the ratio is ours over the baseline's, so above 1 is faster. */
+function reportRate(name, value, baselineName, baseline) {
+  rows.push({ name, value, unit: 'MiB/s', baselineName, baseline, ratio: value / baseline })
 }
 
 // 1. The CLI: `nvdimm list -RN` on a 256-range e820 platform, against `node -e 0`.
@@ -232,12 +238,130 @@ function report(name, value, unit, baselineName, baseline) {
   )
 }
 
+// 5. The data path on a file-backed platform: sequential 1 MiB writes and reads through raw,
+//    fsdax and sector namespaces, and random 4 KiB writes through BTT, each against plain fs
+//    I/O on an identical sparse file in the same run.
+{
+  const MiB = 1 << 20
+  const rangeSize = 512n << 20n
+  const total = 256 * MiB
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nvdimm-bench-io-'))
+  const mediaFile = path.join(dir, 'range.img')
+  const plainFile = path.join(dir, 'plain.img')
+  for (const file of [mediaFile, plainFile]) {
+    fs.closeSync(fs.openSync(file, 'w'))
+    fs.truncateSync(file, Number(rangeSize))
+  }
+  const media = new FileMedia(mediaFile)
+  const nd = createNvdimm({
+    providers: [
+      defineProvider('e820', ({ registerBus }) => ({
+        async probe() {
+          registerBus({ providerName: 'e820' }).createRegion({
+            type: 'pmem',
+            resource: { start: 1n << 32n, size: rangeSize },
+            media,
+            mappings: [],
+            numaNode: 0,
+            targetNode: 0,
+            flags: ['pagemap'],
+          })
+        },
+      })),
+    ],
+  })
+  await nd.start()
+  const chunk = new Uint8Array(MiB).map((_, i) => i & 0xff)
+  const readBack = new Uint8Array(MiB)
+  const plainFd = fs.openSync(plainFile, 'r+')
+  const plain = {
+    write: (offset, bytes) => fs.writeSync(plainFd, bytes, 0, bytes.length, offset),
+    read: (offset, bytes) => fs.readSync(plainFd, bytes, 0, bytes.length, offset),
+    flush: () => fs.fsyncSync(plainFd),
+  }
+  const rate = (ms, bytes) => bytes / MiB / (ms / 1000)
+  async function sequential(target, write) {
+    return timeAsync(async () => {
+      for (let at = 0; at < total; at += MiB) {
+        if (write) target.write(typeof target.granularity === 'number' ? BigInt(at) : at, chunk)
+        else target.read(typeof target.granularity === 'number' ? BigInt(at) : at, readBack)
+      }
+      if (write) await target.flush()
+    })
+  }
+  async function measure(label, mode) {
+    if (mode !== 'raw') {
+      const outcome = await ndctlCreateNamespace(nd, { reconfig: 'namespace0.0', mode, force: true })
+      if (outcome.errors.length) throw outcome.errors[0]
+    }
+    const disk = nd.namespace('namespace0.0').openBlockDevice()
+    const ours = { write: [], read: [] }
+    const base = { write: [], read: [] }
+    for (let i = 0; i < 3; i++) {
+      base.write.push(await sequential(plain, true))
+      ours.write.push(await sequential(disk, true))
+      base.read.push(await sequential(plain, false))
+      ours.read.push(await sequential(disk, false))
+    }
+    reportRate(
+      `${label}: sequential 1 MiB writes`,
+      rate(median(ours.write), total),
+      'fs.writeSync',
+      rate(median(base.write), total),
+    )
+    reportRate(
+      `${label}: sequential 1 MiB reads`,
+      rate(median(ours.read), total),
+      'fs.readSync',
+      rate(median(base.read), total),
+    )
+    return disk
+  }
+  await measure('raw', 'raw')
+  await measure('fsdax', 'fsdax')
+  const btt = await measure('sector (BTT)', 'sector')
+  // Random 4 KiB writes: the same LBA sequence on both.
+  const count = 20000
+  const sectors = Number(btt.size / 4096n)
+  let seed = 12345
+  const lbas = Array.from({ length: count }, () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % sectors
+  })
+  const block = chunk.subarray(0, 4096)
+  const ours = []
+  const base = []
+  for (let i = 0; i < 3; i++) {
+    base.push(
+      time(() => {
+        for (const lba of lbas) plain.write(lba * 4096, block)
+      }),
+    )
+    ours.push(
+      time(() => {
+        for (const lba of lbas) btt.write(BigInt(lba) * 4096n, block)
+      }),
+    )
+  }
+  reportRate(
+    'sector (BTT): random 4 KiB writes',
+    rate(median(ours), count * 4096),
+    'fs.writeSync',
+    rate(median(base), count * 4096),
+  )
+  fs.closeSync(plainFd)
+  await nd.stop()
+  media.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu'
 console.log(
   `nvdimm benchmarks — node ${process.version}, ${os.cpus().length} × ${cpu}, ${os.platform()} ${os.release()}`,
 )
+console.log('ms rows: ours ÷ baseline, lower is better; MiB/s rows: ours ÷ baseline, higher is better')
 for (const row of rows) {
   console.log(
-    `${row.name.padEnd(46)} ${row.value.toFixed(1).padStart(9)} ${row.unit}   ${row.ratio.toFixed(2).padStart(6)}× ${row.baselineName} (${row.baseline.toFixed(1)} ${row.unit})`,
+    `${row.name.padEnd(46)} ${row.value.toFixed(1).padStart(9)} ${row.unit.padEnd(5)} ${row.ratio.toFixed(2).padStart(6)}× ${row.baselineName} (${row.baseline.toFixed(1)} ${row.unit})`,
   )
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { isNvdimmError, NvdimmError } from '@nvdimm/core'
+import { registerInfoblock } from './commands/infoblock.js'
 import { registerLabels } from './commands/labels.js'
 import { registerList } from './commands/list.js'
 import { registerNamespaces } from './commands/namespaces.js'
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerList(program)
   registerXable(program)
   registerNamespaces(program)
+  registerInfoblock(program)
   registerLabels(program)
   registerPlatform(program)
   return program

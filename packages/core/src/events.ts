@@ -1,4 +1,5 @@
 import type { Bus } from './bus/bus.js'
+import type { ClaimDevice } from './claim/claim-device.js'
 import type { Dimm } from './dimm/dimm.js'
 import type { NvdimmError } from './errors.js'
 import type { Namespace } from './namespace/namespace.js'
@@ -22,6 +23,12 @@ export interface NvdimmEvents {
   /** A namespace driver refused to bind (nd_pmem probe failed): the device stays, disabled. */
   'namespace:probe-error': [namespace: Namespace, error: NvdimmError]
   'namespace:remove': [namespace: Namespace]
+  /** A btt, pfn or dax device appeared (a seed, or one a namespace probe found on media). */
+  'claim:add': [device: ClaimDevice]
+  'claim:enable': [device: ClaimDevice]
+  'claim:disable': [device: ClaimDevice]
+  'claim:probe-error': [device: ClaimDevice, error: NvdimmError]
+  'claim:remove': [device: ClaimDevice]
 }
 
 export type NvdimmEventName = keyof NvdimmEvents

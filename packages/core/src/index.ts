@@ -132,7 +132,7 @@ export { DimmDrvdata } from './dimm/dimm-drvdata.js'
 export { dpaLabelId, DpaTree, PMEM_RESERVE } from './dimm/dpa.js'
 export type { DpaResource } from './dimm/dpa.js'
 export { NamespacePmem } from './namespace/namespace-pmem.js'
-export type { ClaimClass } from './namespace/namespace-pmem.js'
+export type { ClaimClass, KernelNamespaceMode } from './namespace/namespace.js'
 export {
   setNamespaceHolderClass,
   setNamespaceName,
@@ -169,6 +169,66 @@ export {
   selectDimms,
 } from './ndctl/labels.js'
 export type { LabelCommandOptions, ReadLabelsOptions } from './ndctl/labels.js'
-export { ndctlCreateNamespace, ndctlDestroyNamespace } from './ndctl/namespace-commands.js'
-export type { CreateNamespaceOptions, DestroyNamespaceOptions } from './ndctl/namespace-commands.js'
+export { ndctlCreateNamespace } from './ndctl/create-namespace.js'
+export type { CreateNamespaceOptions } from './ndctl/create-namespace.js'
+export { ndctlDestroyNamespace } from './ndctl/destroy-namespace.js'
+export type { DestroyNamespaceOptions } from './ndctl/destroy-namespace.js'
+
+export { ClaimDevice } from './claim/claim-device.js'
+export type { ClaimKind } from './claim/claim-device.js'
+export { NdBtt } from './claim/nd-btt.js'
+export { NdPfn, defaultPfnAlign } from './claim/nd-pfn.js'
+export type { PfnLocation } from './claim/nd-pfn.js'
+export { setBttSectorSize, setClaimNamespace, setClaimUuid, setPfnAlign, setPfnMode } from './claim/claim-attrs.js'
+export { deleteClaim, disableClaim, enableClaim } from './claim/claim-driver.js'
+export {
+  DAX_SIG,
+  decodePfnInfoBlock,
+  encodePfnInfoBlock,
+  PFN_INFO_OFFSET,
+  PFN_INFO_SIZE,
+  PFN_SIG,
+  pfnInfoChecksum,
+  PfnMode,
+} from './pfn/pfn-info-block.js'
+export type { PfnInfoBlock } from './pfn/pfn-info-block.js'
+export { MAX_STRUCT_PAGE_SIZE, pfnLayout } from './pfn/pfn-layout.js'
+export type { PfnLayout } from './pfn/pfn-layout.js'
+export { validatePfnInfo } from './pfn/pfn-validate.js'
+export type { PfnValidateInput, ValidPfnInfo } from './pfn/pfn-validate.js'
+export { Btt } from './btt/btt.js'
+export type { BttAttachOptions } from './btt/btt.js'
+export type { BttArenaInfo } from './btt/btt-arena.js'
+export {
+  BTT_SECTOR_SIZES,
+  BTT_SIG,
+  bttInfoBlockChecksum,
+  bttInfoBlockIsValid,
+  decodeBttInfoBlock,
+  encodeBttInfoBlock,
+} from './btt/btt-info-block.js'
+export type { BttInfoBlock } from './btt/btt-info-block.js'
+export { bttArenaPlan, bttCapacity, bttInitialOffset } from './btt/btt-layout.js'
+export type { BttArenaPlan, BttVersion } from './btt/btt-layout.js'
+export { decodeLogGroup, encodeLogGroup, logGetOld, nextSeq as nextBttLogSeq } from './btt/btt-log.js'
+export type { BttLogEntry, BttLogIndex } from './btt/btt-log.js'
+export { checkBtt, formatBttCheckMessage } from './btt/btt-check.js'
+export type { BttCheckArena, BttCheckMessage, BttCheckOptions, BttCheckResult } from './btt/btt-check.js'
+export type { BlockDevice } from './data/block-device.js'
+export { DaxDevice, DaxMapping } from './data/dax-device.js'
+export { nvdimmFlush } from './region/region-flush.js'
+export { namespaceMedia } from './namespace/nsio.js'
 export type { NdctlOutcome } from './ndctl/outcome.js'
+export {
+  buildPfnInfoBlocks,
+  checkWriteInfoblockOptions,
+  infoBlocksToJson,
+  INFOBLOCK_SIZE,
+  ndctlReadInfoblock,
+  ndctlReadInfoblockFile,
+  ndctlWriteInfoblock,
+  ndctlWriteInfoblockFile,
+} from './ndctl/infoblock.js'
+export type { ReadInfoblockOptions, WriteInfoblockOptions } from './ndctl/infoblock.js'
+export { ndctlCheckNamespace } from './ndctl/check-namespace.js'
+export type { CheckNamespaceOptions } from './ndctl/check-namespace.js'

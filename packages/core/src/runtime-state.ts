@@ -11,6 +11,12 @@ export interface RegionRuntimeState {
 
 export interface NamespaceRuntimeState {
   enabled?: boolean
+  /**
+   * A devdax configuration with map none: nothing on the media records it, so it is
+   * re-applied at start, as a boot script would (the dax device's uuid and align, and the
+   * namespace's own uuid to make sure it is still the same namespace).
+   */
+  devdaxNone?: { uuid: string; align: bigint; namespaceUuid?: string }
 }
 
 export interface DimmRuntimeState {

@@ -2,7 +2,9 @@ import { EventEmitter } from 'eventemitter3'
 import { archProfile, type ArchName, type ArchProfile } from './arch.js'
 import { Bus } from './bus/bus.js'
 import type { SubsystemContext } from './context.js'
+import { NdPfn } from './claim/nd-pfn.js'
 import { Dimm } from './dimm/dimm.js'
+import { NamespacePmem } from './namespace/namespace-pmem.js'
 import { isNvdimmError, NvdimmError } from './errors.js'
 import type { NvdimmEvents } from './events.js'
 import type { Namespace } from './namespace/namespace.js'
@@ -200,7 +202,14 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       if (Object.keys(entry).length) state.regions[region.name] = entry
       for (const namespace of region.namespaces) {
         // A probe failure is not a choice to keep: the next start probes again.
-        if (!namespace.enabled && !namespace.probeError) state.namespaces[namespace.name] = { enabled: false }
+        if (!namespace.active && !namespace.probeError) state.namespaces[namespace.name] = { enabled: false }
+        const claim = namespace.claim
+        if (claim instanceof NdPfn && claim.kind === 'dax' && claim.mode === 'none' && claim.enabled && claim.uuid) {
+          const namespaceUuid = namespace instanceof NamespacePmem ? namespace.uuid : undefined
+          state.namespaces[namespace.name] = {
+            devdaxNone: { uuid: claim.uuid, align: claim.align, ...(namespaceUuid ? { namespaceUuid } : {}) },
+          }
+        }
       }
     }
     return state

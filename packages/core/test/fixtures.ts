@@ -81,3 +81,48 @@ export function nfitTest0() {
     ],
   })
 }
+
+const PMEM_TYPE_GUID = '66f0d379-b4f3-4074-ac43-0d3318b78cdb'
+
+/**
+ * The QEMU guest of ../shared/golden/linux-6.1-qemu: two NVDIMMs with 128 KiB label areas,
+ * one region each (img0 256 MiB, img1 256 MiB less its label area), QEMU's cookies.
+ */
+export function qemuPlatform() {
+  return mockProvider({
+    buses: [
+      {
+        providerName: 'ACPI.NFIT',
+        dimms: [
+          { id: '8680-56341200', handle: 1, physId: 0, cmdMask: LABEL_COMMANDS, maxXfer: 4076 },
+          { id: '8680-57341200', handle: 2, physId: 0, cmdMask: LABEL_COMMANDS, maxXfer: 4076 },
+        ],
+        regions: [
+          {
+            start: 0x1_0000_0000n,
+            size: 268435456n,
+            mappings: [{ dimm: 0, start: 0n, size: 268435456n }],
+            // cookie1 is the one v1.1 labels carry (golden region0 set_cookie); the others are not used here.
+            interleaveSet: {
+              cookie1: 0x2468ac00123456n,
+              cookie2: 0x1111n,
+              altcookie: 0x2222n,
+              typeGuid: PMEM_TYPE_GUID,
+            },
+          },
+          {
+            start: 0x1_1000_0000n,
+            size: 268304384n,
+            mappings: [{ dimm: 1, start: 0n, size: 268304384n }],
+            interleaveSet: {
+              cookie1: 0x3333n,
+              cookie2: 0xba901c0012b4ddn,
+              altcookie: 0x4444n,
+              typeGuid: PMEM_TYPE_GUID,
+            },
+          },
+        ],
+      },
+    ],
+  })
+}

@@ -16,6 +16,8 @@ export function goldenText(...parts: string[]): string {
 
 /** Where two byte strings first differ, or -1: quicker and clearer than a deep equality on 128 KiB. */
 export function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const view = (x: Uint8Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength)
+  if (view(a).equals(view(b))) return -1
   const length = Math.min(a.length, b.length)
   for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i
   return a.length === b.length ? -1 : length

@@ -7,7 +7,8 @@ import { growDpaAllocation, regionAllocatableDpa, shrinkDpaAllocation } from './
 import { indexVersionOf, labelUuid } from './label/label-store.js'
 import { namespaceLabelUpdate } from './label/label-update.js'
 import { NSLABEL_NAME_LEN } from './label/namespace-label.js'
-import { type ClaimClass, NamespacePmem } from './namespace-pmem.js'
+import { NamespacePmem } from './namespace-pmem.js'
+import type { ClaimClass } from './namespace.js'
 import type { Namespace } from './namespace.js'
 import { setPmemResource } from './namespace-scan.js'
 
@@ -26,6 +27,9 @@ function pmemOnly(namespace: Namespace, attribute: string): NamespacePmem {
 
 function requireIdle(namespace: Namespace): void {
   if (namespace.enabled) throw new NvdimmError('EBUSY', `${namespace.name}: is enabled; disable it first`)
+  if (namespace.claim) {
+    throw new NvdimmError('EBUSY', `${namespace.name}: is claimed by ${namespace.claim.name}; detach it first`)
+  }
 }
 
 /** nd_is_uuid_unique(): no other namespace of the bus carries the uuid (itself included). */
@@ -128,8 +132,8 @@ export async function setNamespaceSectorSize(namespace: Namespace, size: number)
   await namespaceLabelUpdate(ns)
 }
 
-/** btt_claim_class(): BTT 1.1 beside v1.1 labels, BTT 2.0 beside v1.2 (or none yet). */
-function bttClaimClass(ns: NamespacePmem): ClaimClass {
+/** btt_claim_class(): BTT 1.1 beside v1.1 labels (or none at all), BTT 2.0 beside v1.2 (or none yet). */
+function bttClaimClass(ns: Namespace): ClaimClass {
   let seen = 0
   for (const mapping of ns.region.mappings) {
     const ndd = mapping.dimm.drvdata
@@ -145,19 +149,23 @@ function bttClaimClass(ns: NamespacePmem): ClaimClass {
   throw new NvdimmError('ENXIO', `${ns.name}: its dimms mix label versions; cannot pick a BTT layout`)
 }
 
-/** holder_class_store(): "btt", "pfn", "dax" or "" (raw). */
+/**
+ * holder_class_store(): "btt", "pfn", "dax" or "" (raw). A label-less namespace keeps the class
+ * in memory and still fails with ENXIO, having no label to record it in (ndctl ignores that).
+ */
 export async function setNamespaceHolderClass(namespace: Namespace, holder: string): Promise<void> {
-  const ns = pmemOnly(namespace, 'holder_class')
-  requireIdle(ns)
+  requireIdle(namespace)
   const value = holder.trim()
   const classes: Record<string, () => ClaimClass> = {
-    btt: () => bttClaimClass(ns),
+    btt: () => bttClaimClass(namespace),
     pfn: () => 'pfn',
     dax: () => 'dax',
     '': () => 'none',
   }
   const pick = classes[value]
-  if (!pick) throw new NvdimmError('EINVAL', `${ns.name}: holder class '${value}' is not one of btt, pfn, dax or empty`)
-  ns.claimClass = pick()
-  await namespaceLabelUpdate(ns)
+  if (!pick) {
+    throw new NvdimmError('EINVAL', `${namespace.name}: holder class '${value}' is not one of btt, pfn, dax or empty`)
+  }
+  namespace.claimClass = pick()
+  await namespaceLabelUpdate(pmemOnly(namespace, 'holder_class label'))
 }

@@ -1,9 +1,6 @@
 import type { Region } from '../region/region.js'
 import { Namespace } from './namespace.js'
 
-/** The personality that claims a namespace, as a label's abstraction GUID records it. */
-export type ClaimClass = 'none' | 'btt' | 'btt2' | 'pfn' | 'dax' | 'unknown'
-
 /**
  * A labelled namespace (nd_namespace_pmem, nstype 5): a uuid, an optional name and one DPA
  * extent on every mapping of its region. A namespace with no uuid and size 0 is the region's
@@ -16,7 +13,6 @@ export class NamespacePmem extends Namespace {
   altName: string | undefined
   /** Sector size from the label or sector_size store; 0 until set. */
   lbasize = 0n
-  claimClass: ClaimClass = 'none'
   private range: { start: bigint; size: bigint }
 
   constructor(region: Region, id: number) {

@@ -5,7 +5,8 @@ import { NULL_UUID } from '../util/uuid.js'
 import { indexVersionOf, labelAt } from './label/label-store.js'
 import { interleaveSetCookie, type LabelEnt } from './label/label-update.js'
 import { ABSTRACTION_GUID, type NamespaceLabel } from './label/namespace-label.js'
-import { type ClaimClass, NamespacePmem } from './namespace-pmem.js'
+import { NamespacePmem } from './namespace-pmem.js'
+import type { ClaimClass } from './namespace.js'
 
 /**
  * Namespaces from labels (drivers/nvdimm/namespace_devs.c init_active_labels(), scan_labels(),

@@ -225,13 +225,14 @@ function walkNamespace(
   flags: JsonFlags,
 ): void {
   const configured = namespace.size > 0n
-  if (!namespace.enabled && !list.idle && !(list.configured && configured)) return
+  if (!namespace.active && !list.idle && !(list.configured && configured)) return
   if (!acc.jnamespaces) {
     acc.jnamespaces = []
     const container = acc.jregion ?? acc.jbus
     if (container) container.namespaces = acc.jnamespaces
   }
-  acc.jnamespaces.push(namespaceToJson(namespace, flags))
+  const json = namespaceToJson(namespace, flags)
+  if (json) acc.jnamespaces.push(json)
 }
 
 /** util_display_json_array(): under --human a single element prints bare. */

@@ -1,5 +1,9 @@
+import { BTT_SECTOR_SIZES } from '../btt/btt-info-block.js'
 import type { Bus } from '../bus/bus.js'
 import type { Dimm } from '../dimm/dimm.js'
+import { NdBtt } from '../claim/nd-btt.js'
+import { NdPfn, type PfnLocation } from '../claim/nd-pfn.js'
+import { type DaxDevice, openDaxDevice } from '../data/dax-device.js'
 import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import { NULL_UUID } from '../util/uuid.js'
@@ -17,9 +21,6 @@ export interface JsonFlags {
   capabilities: boolean
   firmware: boolean
 }
-
-/** BTT sector sizes the kernel offers (drivers/nvdimm/btt_devs.c btt_lbasize_supported). */
-export const BTT_SECTOR_SIZES = [512, 520, 528, 4096, 4104, 4160, 4224] as const
 
 /** util_bus_to_json() */
 export function busToJson(bus: Bus, _flags: JsonFlags): JsonObject {
@@ -112,20 +113,75 @@ export function regionToJson(region: Region, flags: JsonFlags, mappingDimms?: (d
   return json
 }
 
-/** util_namespace_to_json() (ndctl/json.c), for the raw and label-less modes. */
-export function namespaceToJson(namespace: Namespace, flags: JsonFlags): JsonObject {
-  const json: JsonObject = { dev: namespace.name, mode: namespace.mode }
-  const map = namespace.map
-  if (map !== undefined) json.map = map
-  json.size = sizeField(namespace.size, flags.human)
+const LOCATIONS: Record<PfnLocation, string> = { none: 'none', ram: 'mem', pmem: 'dev' }
+
+/** util_daxctl_region_to_json() with UTIL_JSON_DAX | UTIL_JSON_DAX_DEVS (no path). */
+function daxRegionToJson(dax: DaxDevice, flags: JsonFlags): JsonObject {
+  const device: JsonObject = { chardev: dax.name, size: sizeField(dax.size, flags.human) }
+  if (dax.targetNode >= 0) device.target_node = dax.targetNode
+  if (dax.align > 0n) device.align = sizeField(dax.align, flags.human)
+  device.mode = 'devdax'
+  return { id: dax.regionId, size: sizeField(dax.size, flags.human), align: dax.align, devices: [device] }
+}
+
+/**
+ * util_namespace_to_json() (ndctl/json.c): mode from the kernel's mode attribute, size and
+ * uuid from the claiming btt / pfn / dax device, the namespace's own uuid as raw_uuid (-v).
+ * Undefined where ndctl drops the namespace (a dax-mode namespace without its dax device).
+ */
+export function namespaceToJson(namespace: Namespace, flags: JsonFlags): JsonObject | undefined {
+  const json: JsonObject = { dev: namespace.name }
+  const claim = namespace.claim
+  const btt = claim instanceof NdBtt ? claim : undefined
+  const pfn = claim instanceof NdPfn && claim.kind === 'pfn' ? claim : undefined
+  const dax = claim instanceof NdPfn && claim.kind === 'dax' ? claim : undefined
   const pmem = namespace instanceof NamespacePmem ? namespace : undefined
-  // A labelled namespace always shows a uuid (all zeros for a seed); a label-less one none.
-  if (pmem) json.uuid = pmem.uuid ?? NULL_UUID
+  const kernelMode = namespace.kernelMode
+  let size: bigint | undefined
+  let location: PfnLocation = 'none'
+  if (kernelMode === 'memory') {
+    size = pfn ? pfn.size : namespace.size
+    location = pfn ? pfn.mode : 'ram'
+  } else if (kernelMode === 'dax') {
+    if (!dax) return undefined
+    size = dax.size
+    location = dax.mode
+  } else if (kernelMode === 'safe') {
+    if (!btt) return undefined
+    size = btt.size
+  } else {
+    size = namespace.size
+  }
+  json.mode = namespace.mode
+  if (kernelMode === 'memory' || kernelMode === 'dax') json.map = LOCATIONS[location]
+  if (size !== undefined) json.size = sizeField(size, flags.human)
+  const rawUuid = () => {
+    if (flags.verbose && pmem?.uuid && pmem.uuid !== NULL_UUID) json.raw_uuid = pmem.uuid
+  }
+  let align = 0n
+  let blockDevice: string | undefined
+  if (btt || pfn || dax) {
+    json.uuid = claim!.uuid ?? NULL_UUID
+    rawUuid()
+    blockDevice = namespace.blockDevice
+    if (pfn) align = pfn.align
+    if (dax) {
+      align = dax.align
+      const device = dax.enabled ? openDaxDevice(namespace) : undefined
+      if (device && flags.dax) json.daxregion = daxRegionToJson(device, flags)
+      else if (device) json.chardev = device.name
+    }
+  } else {
+    // A labelled namespace always shows a uuid (all zeros for a seed); a label-less one none.
+    if (pmem) json.uuid = pmem.uuid ?? NULL_UUID
+    blockDevice = namespace.blockDevice
+  }
   // The selected sector size, 512 when none is (a label-less namespace, or lbasize 0).
-  json.sector_size = pmem && pmem.lbasize > 0n ? Number(pmem.lbasize) : 512
-  const blockDevice = namespace.blockDevice
+  if (btt) json.sector_size = btt.lbasize
+  else if (!dax) json.sector_size = pmem && pmem.lbasize > 0n ? Number(pmem.lbasize) : 512
+  if (align) json.align = align
   if (blockDevice) json.blockdev = blockDevice
-  if (!namespace.enabled) json.state = 'disabled'
+  if (!namespace.active) json.state = 'disabled'
   if (pmem?.altName) json.name = pmem.altName
   if (flags.verbose && namespace.numaNode >= 0) json.numa_node = namespace.numaNode
   if (flags.verbose && namespace.targetNode >= 0) json.target_node = namespace.targetNode

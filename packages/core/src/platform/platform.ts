@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { z } from 'zod'
+import { isUuid } from '../util/uuid.js'
 import { ARCH_NAMES, type ArchName } from '../arch.js'
 import { NvdimmError } from '../errors.js'
 import { FileMedia } from '../media/file-media.js'
@@ -24,12 +25,23 @@ export const PLATFORM_FILE = 'platform.json'
 export const LOCK_FILE = 'lock'
 export const MEDIA_DIR = 'media'
 
+/** Any 8-4-4-4-12 hex uuid (labels carry ones that are not RFC 4122 variants). */
+const uuidText = z.string().refine(isUuid, 'a uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)')
+
 const runtimeSchema = z.object({
   dimms: z.record(z.string(), z.strictObject({ enabled: z.boolean().optional() })).optional(),
   regions: z
     .record(z.string(), z.strictObject({ enabled: z.boolean().optional(), align: u64Json.optional() }))
     .optional(),
-  namespaces: z.record(z.string(), z.strictObject({ enabled: z.boolean().optional() })).optional(),
+  namespaces: z
+    .record(
+      z.string(),
+      z.strictObject({
+        enabled: z.boolean().optional(),
+        devdaxNone: z.strictObject({ uuid: uuidText, align: u64Json, namespaceUuid: uuidText.optional() }).optional(),
+      }),
+    )
+    .optional(),
 })
 
 const descriptionSchema = z.strictObject({

@@ -1,3 +1,6 @@
+import { ClaimDevice } from '../claim/claim-device.js'
+import { disableClaim, restoreDevdaxNone } from '../claim/claim-driver.js'
+import { createClaimSeed, unregisterClaimDevice } from '../claim/claim-registry.js'
 import { NvdimmError } from '../errors.js'
 import { activeSlots } from '../namespace/label/label-store.js'
 import { activateLabels, deactivateLabels, scanLabels } from '../namespace/namespace-scan.js'
@@ -47,6 +50,20 @@ export async function createNamespaceSeed(region: Region): Promise<void> {
   await probeNamespace(seed)
 }
 
+/**
+ * nd_region_advance_seeds(): once a seed is bound a new one takes its place, and a claim
+ * device bound over the namespace seed replaces that seed too.
+ */
+export async function advanceSeeds(region: Region, device: Namespace | ClaimDevice): Promise<void> {
+  if (region.nsSeed === device) {
+    await createNamespaceSeed(region)
+    return
+  }
+  if (!(device instanceof ClaimDevice)) return
+  if (region.seeds[device.kind] === device) createClaimSeed(region, device.kind)
+  if (device.namespace && region.nsSeed === device.namespace) await createNamespaceSeed(region)
+}
+
 /** Let nd_pmem probe a namespace; a failure leaves it registered and disabled. */
 async function probeNamespace(namespace: Namespace): Promise<void> {
   try {
@@ -73,8 +90,11 @@ export async function probeRegion(region: Region, restore?: RuntimeState): Promi
   }
   region.enabled = true
   events.emit('region:enable', region)
+  for (const kind of ['btt', 'pfn', 'dax'] as const) createClaimSeed(region, kind)
   for (const namespace of devs) {
-    if (restore?.namespaces?.[namespace.name]?.enabled === false) continue
+    const state = restore?.namespaces?.[namespace.name]
+    if (state?.enabled === false) continue
+    if (state?.devdaxNone && (await restoreDevdaxNone(namespace, state.devdaxNone))) continue
     await probeNamespace(namespace)
   }
 }
@@ -97,8 +117,13 @@ export async function disableRegion(region: Region): Promise<void> {
   if (!region.enabled) return
   const { events } = region.bus.ctx
   for (const namespace of region.namespaces) await disableNamespace(namespace)
+  for (const device of [...region.claims].reverse()) {
+    await disableClaim(device)
+    unregisterClaimDevice(device)
+  }
   for (const namespace of [...region.namespaces].reverse()) unregisterNamespace(namespace)
   region.nsSeed = undefined
+  region.seeds = {}
   deactivateLabels(region)
   region.enabled = false
   events.emit('region:disable', region)

@@ -1,4 +1,7 @@
 import type { Bus } from '../bus/bus.js'
+import type { ClaimDevice, ClaimKind } from '../claim/claim-device.js'
+import type { NdBtt } from '../claim/nd-btt.js'
+import type { NdPfn } from '../claim/nd-pfn.js'
 import type { Dimm } from '../dimm/dimm.js'
 import type { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'
@@ -49,6 +52,12 @@ export class Region implements RegionRef {
   readonly namespaceIda = new Ida()
   /** The namespace a new one is configured through (namespace_seed). */
   nsSeed: Namespace | undefined
+  /** btt, pfn and dax devices, seeds included, in creation order. */
+  readonly claims: ClaimDevice[] = []
+  /** Ids of bttR.N, pfnR.N and daxR.N. */
+  readonly claimIdas: Record<ClaimKind, Ida> = { btt: new Ida(), pfn: new Ida(), dax: new Ida() }
+  /** btt_seed, pfn_seed, dax_seed: the unconfigured device of each kind. */
+  seeds: { btt?: NdBtt; pfn?: NdPfn; dax?: NdPfn } = {}
   /** The labels tracked per mapping while the region is enabled (nd_mapping->labels). */
   mappingLabels: LabelEnt[][] = []
   /** Dimms marked busy by this region's probe. */

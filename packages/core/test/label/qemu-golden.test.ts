@@ -7,7 +7,7 @@ import {
   ndctlXableRegion,
   type Nvdimm,
 } from '../../src/index.js'
-import { LABEL_COMMANDS } from '../fixtures.js'
+import { qemuPlatform } from '../fixtures.js'
 import {
   setNamespaceHolderClass,
   setNamespaceName,
@@ -15,7 +15,6 @@ import {
   setNamespaceSize,
   setNamespaceUuid,
 } from '../../src/namespace/namespace-attrs.js'
-import { mockProvider } from '../../src/testing/index.js'
 import { firstDifference, goldenBytes, hasGolden } from '../golden.js'
 
 /**
@@ -23,47 +22,6 @@ import { firstDifference, goldenBytes, hasGolden } from '../golden.js'
  * init-labels v1.1 on nmem0 and v1.2 on nmem1, then four creates per region) and compares the
  * label areas left behind with the kernel's, byte for byte.
  */
-
-const PMEM_TYPE_GUID = '66f0d379-b4f3-4074-ac43-0d3318b78cdb'
-
-function qemuPlatform() {
-  return mockProvider({
-    buses: [
-      {
-        providerName: 'ACPI.NFIT',
-        dimms: [
-          { id: '8680-56341200', handle: 1, physId: 0, cmdMask: LABEL_COMMANDS, maxXfer: 4076 },
-          { id: '8680-57341200', handle: 2, physId: 0, cmdMask: LABEL_COMMANDS, maxXfer: 4076 },
-        ],
-        regions: [
-          {
-            start: 0x1_0000_0000n,
-            size: 268435456n,
-            mappings: [{ dimm: 0, start: 0n, size: 268435456n }],
-            // cookie1 is the one v1.1 labels carry (golden region0 set_cookie); the others are not used here.
-            interleaveSet: {
-              cookie1: 0x2468ac00123456n,
-              cookie2: 0x1111n,
-              altcookie: 0x2222n,
-              typeGuid: PMEM_TYPE_GUID,
-            },
-          },
-          {
-            start: 0x1_1000_0000n,
-            size: 268304384n,
-            mappings: [{ dimm: 1, start: 0n, size: 268304384n }],
-            interleaveSet: {
-              cookie1: 0x3333n,
-              cookie2: 0xba901c0012b4ddn,
-              altcookie: 0x4444n,
-              typeGuid: PMEM_TYPE_GUID,
-            },
-          },
-        ],
-      },
-    ],
-  })
-}
 
 /** ndctl's setup_namespace() attribute writes for one mode, on the region's seed. */
 async function createAs(

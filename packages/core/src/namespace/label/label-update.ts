@@ -3,7 +3,8 @@ import { dpaLabelId, resourceSize } from '../../dimm/dpa.js'
 import { NvdimmError } from '../../errors.js'
 import type { Region } from '../../region/region.js'
 import { NULL_UUID } from '../../util/uuid.js'
-import type { ClaimClass, NamespacePmem } from '../namespace-pmem.js'
+import type { NamespacePmem } from '../namespace-pmem.js'
+import type { ClaimClass } from '../namespace.js'
 import {
   allocSlot,
   commitNextIndex,
@@ -162,7 +163,7 @@ export async function pmemNamespaceLabelUpdate(region: Region, namespace: Namesp
 
 /** nd_namespace_label_update(): called after every attribute store of an idle namespace. */
 export async function namespaceLabelUpdate(namespace: NamespacePmem): Promise<void> {
-  if (namespace.enabled) return
+  if (namespace.enabled || namespace.claim) return
   if (namespace.size === 0n && namespace.uuid) return pmemNamespaceLabelUpdate(namespace.region, namespace, 0n)
   if (!namespace.uuid) return
   return pmemNamespaceLabelUpdate(namespace.region, namespace, namespace.size)
