@@ -92,8 +92,6 @@ export class BttArena implements BttArenaInfo {
   // Scratch buffers reused by every write: no allocation on the hot path.
   private readonly logEntry = new Uint8Array(LOG_ENT_SIZE)
   private readonly logEntryView = new DataView(this.logEntry.buffer)
-  private readonly logHalf0 = this.logEntry.subarray(0, LOG_ENT_SIZE / 2)
-  private readonly logHalf1 = this.logEntry.subarray(LOG_ENT_SIZE / 2)
   private readonly mapEntry = new Uint8Array(4)
   private readonly mapEntryView = new DataView(this.mapEntry.buffer)
   private readonly zeroSector: Uint8Array
@@ -250,7 +248,12 @@ export class BttArena implements BttArenaInfo {
     this.writeMapRaw(premap, ((postmap & MAP_LBA_MASK) | MAP_ENT_NORMAL) >>> 0)
   }
 
-  /** __btt_log_write(): one 16-byte entry as two 8-byte writes, each atomic on pmem. */
+  /**
+   * __btt_log_write(): the kernel stores the 16-byte entry as two 8-byte halves, each atomic on
+   * pmem, first {lba, old_map} then {new_map, seq}. One 16-byte write leaves the same three
+   * possible states after a crash (nothing, the first half, both: a torn write lands its
+   * first half) and costs one media write instead of two.
+   */
   private writeLogEntry(lane: number, sub: number, lba: number, oldMap: number, newMap: number, seq: number): void {
     const v = this.logEntryView
     v.setUint32(0, lba >>> 0, true)
@@ -259,13 +262,8 @@ export class BttArena implements BttArenaInfo {
     v.setUint32(12, seq >>> 0, true)
     const slot = this.logIndex[sub === 0 ? 0 : 1]
     const offset = this.logBase + BigInt(lane * LOG_GRP_SIZE + slot * LOG_ENT_SIZE)
-    if (this.fits) {
-      this.media.write(offset, this.logHalf0)
-      this.media.write(offset + 8n, this.logHalf1)
-    } else {
-      namespaceWrite(this.media, offset, this.logHalf0)
-      namespaceWrite(this.media, offset + 8n, this.logHalf1)
-    }
+    if (this.fits) this.media.write(offset, this.logEntry)
+    else namespaceWrite(this.media, offset, this.logEntry)
   }
 
   /**
@@ -372,9 +370,9 @@ export class BttArena implements BttArenaInfo {
 
   /**
    * btt_write_pg() for one sector, in the kernel's media order: W1 the data into the lane's
-   * free block, W2 the log entry (two 8-byte halves), W3 the map entry. A crash between any two
-   * leaves the old sector (before W2's second half) or the new one (after it: recovery rolls the
-   * map forward).
+   * free block, W2 the log entry (16 bytes; torn, only its first half lands), W3 the map entry.
+   * A crash anywhere leaves the old sector (W2 not whole) or the new one (W2 whole: recovery
+   * rolls the map forward).
    */
   writeSector(premap: number, source: Uint8Array, lane: number): void {
     if ((this.flags & IB_FLAG_ERROR_MASK) !== 0) {

@@ -343,8 +343,8 @@ function discoverArenas(
 
 /**
  * create_arenas() + btt_meta_init(): for each arena, btt_arena_write_layout() writes the map
- * (zeros, 2 MiB at a time), the log (zeros, 4 KiB at a time, then slot 0 of every lane in two
- * 8-byte halves), then the info block to info2 and only then to the primary: a crash before
+ * (zeros, 2 MiB at a time), the log (zeros, 4 KiB at a time, then slot 0 of every lane, one
+ * 16-byte entry each), then the info block to info2 and only then to the primary: a crash before
  * the primary lands leaves "No existing arenas" and the next attach starts over.
  */
 function metaInit(

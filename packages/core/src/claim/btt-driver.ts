@@ -1,11 +1,12 @@
 import { Btt } from '../btt/btt.js'
 import { NvdimmError } from '../errors.js'
+import { BufferMedia } from '../media/buffer-media.js'
 import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import { namespaceMedia } from '../namespace/nsio.js'
 import { SZ_16M } from '../units.js'
 import { NULL_UUID } from '../util/uuid.js'
-import { attachNamespace, createClaimDevice } from './claim-registry.js'
+import { allocClaimDevice, attachNamespace, registerClaimDevice } from './claim-registry.js'
 import type { NdBtt } from './nd-btt.js'
 
 /**
@@ -21,17 +22,21 @@ function parentUuidOf(namespace: Namespace): string {
   return namespace instanceof NamespacePmem ? (namespace.uuid ?? NULL_UUID) : NULL_UUID
 }
 
-/** nd_btt_probe(): a valid info block of the right version makes a btt device that claims the namespace. */
-export function probeBtt(namespace: Namespace): NdBtt | undefined {
+/**
+ * nd_btt_probe(): a valid info block of the right version makes a btt device that claims the
+ * namespace. `head` is what the probe may read: the namespace's first 8 KiB.
+ */
+export function probeBtt(namespace: Namespace, head: Uint8Array): NdBtt | undefined {
   if (namespace.forceRaw) return undefined
   if (!['none', 'btt', 'btt2'].includes(namespace.claimClass)) return undefined
   if (namespace.size < SZ_16M) return undefined
-  const info = Btt.probe(namespaceMedia(namespace), bttVersionOf(namespace), parentUuidOf(namespace))
+  const info = Btt.probe(new BufferMedia(head), bttVersionOf(namespace), parentUuidOf(namespace))
   if (!info) return undefined
-  const btt = createClaimDevice(namespace.region, 'btt')
+  const btt = allocClaimDevice(namespace.region, 'btt')
   attachNamespace(btt, namespace)
   btt.uuid = info.uuid
   btt.lbasize = info.externalLbasize
+  registerClaimDevice(btt)
   return btt
 }
 

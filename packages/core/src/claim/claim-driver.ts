@@ -1,4 +1,5 @@
 import { NvdimmError } from '../errors.js'
+import { namespaceMedia } from '../namespace/nsio.js'
 import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import { checkNamespaceProbe } from '../namespace/pmem-driver.js'
@@ -18,6 +19,18 @@ import { NdPfn } from './nd-pfn.js'
 
 function driverName(device: ClaimDevice): string {
   return device instanceof NdPfn ? pfnDriverName(device) : 'nd_pmem'
+}
+
+const INFO_BLOCK_RESERVE = 8192
+// One buffer for every probe: they read it synchronously and keep copies of what they find.
+const headScratch = new Uint8Array(INFO_BLOCK_RESERVE)
+
+/** The first 8 KiB of a namespace (less if it is smaller), as the personality probes may read them. */
+function readNamespaceHead(namespace: Namespace): Uint8Array {
+  const media = namespaceMedia(namespace)
+  const head = headScratch.subarray(0, Number(media.size < BigInt(INFO_BLOCK_RESERVE) ? media.size : INFO_BLOCK_RESERVE))
+  media.read(0n, head)
+  return head
 }
 
 /** Bind the device's driver; already bound is success. */
@@ -69,7 +82,10 @@ export async function deleteClaim(device: ClaimDevice): Promise<void> {
  * validation is passed on: the namespace then stays disabled.
  */
 export async function probePersonality(namespace: Namespace): Promise<ClaimDevice | undefined> {
-  const device = probeBtt(namespace) ?? probePfn(namespace, 'pfn') ?? probePfn(namespace, 'dax')
+  if (namespace.forceRaw) return undefined
+  // devm_namespace_enable(…, nd_info_block_reserve()): the probes see the first 8 KiB only.
+  const head = readNamespaceHead(namespace)
+  const device = probeBtt(namespace, head) ?? probePfn(namespace, 'pfn', head) ?? probePfn(namespace, 'dax', head)
   if (!device) return undefined
   try {
     await enableClaim(device)

@@ -10,14 +10,36 @@ import { NdPfn } from './nd-pfn.js'
  * pfn_devs.c, dax_devs.c): ids are the lowest free per kind and region, as the kernel's ida.
  */
 
+/**
+ * A device with the lowest free id, not yet registered: what nd_pfn_alloc() and friends hand a
+ * probe, which registers it only when it finds the device's metadata (no uevent otherwise).
+ */
+export function allocClaimDevice(region: Region, kind: 'btt'): NdBtt
+export function allocClaimDevice(region: Region, kind: 'pfn' | 'dax'): NdPfn
+export function allocClaimDevice(region: Region, kind: ClaimKind): ClaimDevice
+export function allocClaimDevice(region: Region, kind: ClaimKind): ClaimDevice {
+  const id = region.claimIdas[kind].get()
+  return kind === 'btt' ? new NdBtt(region, id) : new NdPfn(region, id, kind)
+}
+
+/** nd_device_register() */
+export function registerClaimDevice(device: ClaimDevice): void {
+  device.region.claims.push(device)
+  device.region.bus.ctx.events.emit('claim:add', device)
+}
+
+/** put_device() of one never registered: its id is free again. */
+export function releaseClaimDevice(device: ClaimDevice): void {
+  detachNamespace(device)
+  device.region.claimIdas[device.kind].put(device.id)
+}
+
 export function createClaimDevice(region: Region, kind: 'btt'): NdBtt
 export function createClaimDevice(region: Region, kind: 'pfn' | 'dax'): NdPfn
 export function createClaimDevice(region: Region, kind: ClaimKind): ClaimDevice
 export function createClaimDevice(region: Region, kind: ClaimKind): ClaimDevice {
-  const id = region.claimIdas[kind].get()
-  const device = kind === 'btt' ? new NdBtt(region, id) : new NdPfn(region, id, kind)
-  region.claims.push(device)
-  region.bus.ctx.events.emit('claim:add', device)
+  const device = allocClaimDevice(region, kind)
+  registerClaimDevice(device)
   return device
 }
 

@@ -68,7 +68,8 @@ async function checkOne(namespace: Namespace, options: CheckNamespaceOptions, li
       devname,
     })
     for (const message of result.messages) {
-      if (message.level === 'info' && !options.verbose) continue
+      // A bare printf to stdout ("Restoring BTT info2") shows whatever the log level.
+      if (message.level === 'info' && !options.verbose && message.stream !== 'stdout') continue
       const line = formatBttCheckMessage(devname, message)
       if (message.stream === 'stdout') stdout.push(line)
       else lines.push(line)

@@ -1,4 +1,9 @@
-import { attachNamespace, createClaimDevice, detachNamespace, unregisterClaimDevice } from '../claim/claim-registry.js'
+import {
+  allocClaimDevice,
+  attachNamespace,
+  registerClaimDevice,
+  releaseClaimDevice,
+} from '../claim/claim-registry.js'
 import { NdPfn, type PfnLocation } from '../claim/nd-pfn.js'
 import { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'
@@ -10,6 +15,7 @@ import { NULL_UUID } from '../util/uuid.js'
 import {
   DAX_SIG,
   encodePfnInfoBlock,
+  hasSignature,
   PFN_INFO_OFFSET,
   PFN_INFO_SIZE,
   PFN_METADATA_START,
@@ -67,24 +73,29 @@ function validate(pfn: NdPfn, namespace: Namespace, block: Uint8Array, probing: 
  * validated. Found: the device keeps the claim and takes the block's uuid, align and mode.
  * EOPNOTSUPP is passed on (the namespace stays disabled); anything else means "not mine".
  */
-export function probePfn(namespace: Namespace, kind: 'pfn' | 'dax'): NdPfn | undefined {
+export function probePfn(namespace: Namespace, kind: 'pfn' | 'dax', head: Uint8Array): NdPfn | undefined {
   if (namespace.forceRaw) return undefined
   if (namespace.claimClass !== 'none' && namespace.claimClass !== kind) return undefined
-  const pfn = createClaimDevice(namespace.region, kind)
+  // A namespace too small to hold the block: the read fails (ENXIO), which means "not mine".
+  if (head.length < Number(PFN_INFO_OFFSET) + PFN_INFO_SIZE) return undefined
+  const block = head.subarray(Number(PFN_INFO_OFFSET), Number(PFN_INFO_OFFSET) + PFN_INFO_SIZE)
+  // The common case, nothing there, decided before any device or error is built.
+  if (!hasSignature(block, kind === 'dax' ? DAX_SIG : PFN_SIG)) return undefined
+  const pfn = allocClaimDevice(namespace.region, kind)
   attachNamespace(pfn, namespace)
   try {
-    const valid = validate(pfn, namespace, readInfoBlock(namespaceMedia(namespace), pfn), true)
+    const valid = validate(pfn, namespace, block, true)
     pfn.uuid = valid.info.uuid
     pfn.align = valid.align
     pfn.mode = LOCATION_OF[valid.mode]!
-    return pfn
   } catch (error) {
-    detachNamespace(pfn)
-    unregisterClaimDevice(pfn)
+    releaseClaimDevice(pfn)
     if (error instanceof NvdimmError && error.errno === 'EOPNOTSUPP') throw error
     if (!(error instanceof NvdimmError)) throw error
     return undefined
   }
+  registerClaimDevice(pfn)
+  return pfn
 }
 
 /**

@@ -72,7 +72,7 @@ describe('Btt: a new layout', () => {
     expect(btt.freeEntry(0, 0)).toEqual({ block: 7920, sub: 1, seq: 2, hasErr: false })
   })
 
-  it('writes the layout in the kernel order: map zeros, log zeros, slot 0 halves, info2, primary', () => {
+  it('writes the layout in the kernel order: map zeros, log zeros, slot 0 entries, info2, primary', () => {
     const media = new RecordingMedia(new MemoryMedia(32n * MiB))
     const logger = recordingLogger()
     Btt.attach(media, { version: '1.1', lbasize: 4096, uuid, parentUuid, logger })
@@ -84,11 +84,9 @@ describe('Btt: a new layout', () => {
       [0, 1, 2, 3].map((i) => ({ offset: base + 0x1ffa000n + BigInt(i) * 4096n, length: 4096 })),
     )
     for (let lane = 0; lane < 256; lane++) {
-      const at = base + 0x1ffa000n + BigInt(lane * 64)
-      expect(w[5 + 2 * lane]).toEqual({ offset: at, length: 8 })
-      expect(w[6 + 2 * lane]).toEqual({ offset: at + 8n, length: 8 })
+      expect(w[5 + lane]).toEqual({ offset: base + 0x1ffa000n + BigInt(lane * 64), length: 16 })
     }
-    expect(w.slice(517)).toEqual([
+    expect(w.slice(261)).toEqual([
       { offset: base + 0x1ffe000n, length: 4096 },
       { offset: base, length: 4096 },
     ])
@@ -166,7 +164,7 @@ describe('Btt: reads and writes', () => {
     expect(sectorAt(btt, 5n)).toEqual(stale)
   })
 
-  it('makes exactly the kernel writes for a sector: data, log halves, map entry', () => {
+  it('makes exactly the kernel writes for a sector: data, log entry, map entry', () => {
     const { media } = fresh(32n * MiB, '2.0')
     const recording = new RecordingMedia(media)
     const btt = reattach(recording)
@@ -175,8 +173,7 @@ describe('Btt: reads and writes', () => {
     const free = 7921 + 3
     expect(recording.writes).toEqual([
       { offset: 4096n + BigInt(free) * 4096n, length: 4096 },
-      { offset: 0x1ffb000n + 3n * 64n + 16n, length: 8 },
-      { offset: 0x1ffb000n + 3n * 64n + 24n, length: 8 },
+      { offset: 0x1ffb000n + 3n * 64n + 16n, length: 16 },
       { offset: 0x1ff3000n + 9n * 4n, length: 4 },
     ])
     expect(decodeLogGroup(readAll(media, 0x1ffb000n + 3n * 64n, 64))[1]).toEqual({
