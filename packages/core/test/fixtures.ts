@@ -1,4 +1,4 @@
-import { DimmCmd } from '../src/index.js'
+import { type ArchName, createNvdimm, defineProvider, DimmCmd, type Media } from '../src/index.js'
 import { mockProvider, type MockDimm } from '../src/testing/index.js'
 
 /**
@@ -123,6 +123,28 @@ export function qemuPlatform() {
           },
         ],
       },
+    ],
+  })
+}
+
+/** One label-less pagemap range over `media`, as an e820 memmap= range gives, on the arch given. */
+export function legacyRange(media: Media, start = 0x2000_0000n, arch: ArchName = 'x86_64') {
+  return createNvdimm({
+    arch,
+    providers: [
+      defineProvider('e820', ({ registerBus }) => ({
+        async probe() {
+          registerBus({ providerName: 'e820' }).createRegion({
+            type: 'pmem',
+            resource: { start, size: media.size },
+            media,
+            mappings: [],
+            numaNode: 0,
+            targetNode: 0,
+            flags: ['pagemap'],
+          })
+        },
+      })),
     ],
   })
 }

@@ -28,7 +28,10 @@ const headScratch = new Uint8Array(INFO_BLOCK_RESERVE)
 /** The first 8 KiB of a namespace (less if it is smaller), as the personality probes may read them. */
 function readNamespaceHead(namespace: Namespace): Uint8Array {
   const media = namespaceMedia(namespace)
-  const head = headScratch.subarray(0, Number(media.size < BigInt(INFO_BLOCK_RESERVE) ? media.size : INFO_BLOCK_RESERVE))
+  const head = headScratch.subarray(
+    0,
+    Number(media.size < BigInt(INFO_BLOCK_RESERVE) ? media.size : INFO_BLOCK_RESERVE),
+  )
   media.read(0n, head)
   return head
 }

@@ -5,10 +5,9 @@ import type { Namespace } from '../namespace/namespace.js'
 import { namespaceMedia } from '../namespace/nsio.js'
 import type { Nvdimm } from '../subsystem.js'
 import { NULL_UUID } from '../util/uuid.js'
-import { busMatches, regionMatches } from './filter.js'
-import { disableInvalidate } from './namespace-prep.js'
+import { disableInvalidate, withForceRaw } from './namespace-prep.js'
 import { exitCodeOfRc, type NdctlOutcome } from './outcome.js'
-import { ndctlBuses, ndctlNamespaces, ndctlRegions } from './topology.js'
+import { ndctlNamedNamespaces } from './topology.js'
 
 export interface CheckNamespaceOptions {
   bus?: string
@@ -48,18 +47,7 @@ async function checkOne(namespace: Namespace, options: CheckNamespaceOptions, li
     throw new CheckFailure('EBUSY', `${devname}: namespace_check: ${devname}: check aborted, namespace online`)
   }
   if (wasActive) await disableInvalidate(namespace)
-  namespace.forceRaw = true
-  let rc: 'OK' | Errno = 'OK'
-  try {
-    try {
-      await namespace.enable()
-    } catch (cause) {
-      if (!(cause instanceof NvdimmError)) throw cause
-      throw new CheckFailure(
-        cause.errno,
-        `${devname}: namespace_check: ${devname}: failed to enable in raw mode: ${strerror(cause.errno)} (${cause.code})`,
-      )
-    }
+  const check = () => {
     const parentUuid = namespace instanceof NamespacePmem ? (namespace.uuid ?? NULL_UUID) : NULL_UUID
     const result = checkBtt(namespaceMedia(namespace), {
       parentUuid,
@@ -74,10 +62,17 @@ async function checkOne(namespace: Namespace, options: CheckNamespaceOptions, li
       if (message.stream === 'stdout') stdout.push(line)
       else lines.push(line)
     }
-    rc = result.rc
+    return result.rc
+  }
+  let rc: 'OK' | Errno
+  try {
+    rc = await withForceRaw(namespace, check, (cause) => {
+      throw new CheckFailure(
+        cause.errno,
+        `${devname}: namespace_check: ${devname}: failed to enable in raw mode: ${strerror(cause.errno)} (${cause.code})`,
+      )
+    })
   } finally {
-    namespace.forceRaw = false
-    await disableInvalidate(namespace)
     if (wasActive) {
       await namespace.enable().catch((cause: unknown) => {
         if (!(cause instanceof NvdimmError)) throw cause
@@ -98,23 +93,15 @@ export async function ndctlCheckNamespace(
   const stdout: string[] = []
   let checked = 0
   let rc = ident === 'all' ? 0 : -6
-  for (const bus of ndctlBuses(nd)) {
-    if (!busMatches(bus, options.bus)) continue
-    for (const region of ndctlRegions(bus)) {
-      if (!regionMatches(region, options.region)) continue
-      for (const namespace of ndctlNamespaces(region)) {
-        const uuid = namespace instanceof NamespacePmem ? namespace.uuid : undefined
-        if (ident === 'all' ? namespace.size === 0n && uuid === undefined : namespace.name !== ident) continue
-        try {
-          await checkOne(namespace, options, lines, stdout)
-          checked++
-          rc = 0
-        } catch (cause) {
-          if (!(cause instanceof NvdimmError)) throw cause
-          if (cause instanceof CheckFailure) lines.push(cause.line)
-          rc = cause.code
-        }
-      }
+  for (const namespace of ndctlNamedNamespaces(nd, ident, options)) {
+    try {
+      await checkOne(namespace, options, lines, stdout)
+      checked++
+      rc = 0
+    } catch (cause) {
+      if (!(cause instanceof NvdimmError)) throw cause
+      if (cause instanceof CheckFailure) lines.push(cause.line)
+      rc = cause.code
     }
   }
   const messages = [...lines, `checked ${checked} namespace${checked === 1 ? '' : 's'}`]

@@ -1,12 +1,10 @@
 import { NvdimmError, strerror } from '../errors.js'
 import { setNamespaceSize } from '../namespace/namespace-attrs.js'
-import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Nvdimm } from '../subsystem.js'
-import { busMatches, regionMatches } from './filter.js'
 import { prepReconfig } from './namespace-prep.js'
 import type { NdctlOutcome } from './outcome.js'
 import { exitCodeOfRc } from './outcome.js'
-import { ndctlBuses, ndctlNamespaces, ndctlRegions } from './topology.js'
+import { ndctlNamedNamespaces } from './topology.js'
 
 export interface DestroyNamespaceOptions {
   bus?: string
@@ -27,30 +25,22 @@ export async function ndctlDestroyNamespace(
   const errors: NvdimmError[] = []
   let destroyed = 0
   let rc = ident === 'all' ? 0 : -6
-  for (const bus of ndctlBuses(nd)) {
-    if (!busMatches(bus, options.bus)) continue
-    for (const region of ndctlRegions(bus)) {
-      if (!regionMatches(region, options.region)) continue
-      for (const namespace of ndctlNamespaces(region)) {
-        const uuid = namespace instanceof NamespacePmem ? namespace.uuid : undefined
-        if (ident === 'all' ? namespace.size === 0n && uuid === undefined : namespace.name !== ident) continue
-        try {
-          const prepared = await prepReconfig(namespace, options.force ?? false)
-          if (prepared === 2) {
-            await setNamespaceSize(namespace, 0n).catch((cause: unknown) => {
-              if (!(cause instanceof NvdimmError && cause.errno === 'ENXIO')) throw cause
-            })
-            destroyed++
-          } else if (prepared === 0) {
-            destroyed++
-          }
-          rc = 0
-        } catch (cause) {
-          if (!(cause instanceof NvdimmError)) throw cause
-          errors.push(cause)
-          rc = cause.code
-        }
+  for (const namespace of ndctlNamedNamespaces(nd, ident, options)) {
+    try {
+      const prepared = await prepReconfig(namespace, options.force ?? false)
+      if (prepared === 2) {
+        await setNamespaceSize(namespace, 0n).catch((cause: unknown) => {
+          if (!(cause instanceof NvdimmError && cause.errno === 'ENXIO')) throw cause
+        })
+        destroyed++
+      } else if (prepared === 0) {
+        destroyed++
       }
+      rc = 0
+    } catch (cause) {
+      if (!(cause instanceof NvdimmError)) throw cause
+      errors.push(cause)
+      rc = cause.code
     }
   }
   const messages: string[] = []

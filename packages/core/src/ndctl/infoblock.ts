@@ -17,11 +17,11 @@ import { MAX_STRUCT_PAGE_SIZE, pageShift } from '../pfn/pfn-layout.js'
 import type { Nvdimm } from '../subsystem.js'
 import { alignDown, alignUp, isPowerOf2, parseSize, SZ_2M } from '../units.js'
 import { isUuid, newUuid, NULL_UUID, uuidToBytes } from '../util/uuid.js'
-import { busMatches, parseNamespaceMode, regionMatches } from './filter.js'
+import { parseNamespaceMode } from './filter.js'
 import { hexField, type JsonObject, toJsonC } from './json.js'
-import { disableInvalidate } from './namespace-prep.js'
+import { withForceRaw } from './namespace-prep.js'
 import { exitCodeOfRc, type NdctlOutcome } from './outcome.js'
-import { ndctlBuses, ndctlNamespaces, ndctlRegions } from './topology.js'
+import { ndctlNamedNamespaces } from './topology.js'
 
 /**
  * `ndctl read-infoblock` and `write-infoblock` (ndctl/namespace.c): the first 8 KiB of a
@@ -139,44 +139,27 @@ export function infoBlocksToJson(
 /** namespace_rw_infoblock(): a disabled namespace, enabled raw for the access, left disabled. */
 async function withRawNamespace<T>(namespace: Namespace, command: string, use: () => T): Promise<T> {
   if (namespace.active) throw new NvdimmError('EBUSY', `${command}: ${namespace.name} enabled, must be disabled`)
-  namespace.forceRaw = true
-  try {
-    try {
-      await namespace.enable()
-    } catch (cause) {
-      if (!(cause instanceof NvdimmError)) throw cause
-      throw new NvdimmError(cause.errno, `${command}: ${namespace.name} failed to enable: ${cause.message}`)
-    }
-    return use()
-  } finally {
-    namespace.forceRaw = false
-    await disableInvalidate(namespace)
-  }
+  return withForceRaw(namespace, use, (cause) => {
+    throw new NvdimmError(cause.errno, `${command}: ${namespace.name} failed to enable: ${cause.message}`)
+  })
 }
 
 function namespaceUuidOf(namespace: Namespace): string {
   return namespace instanceof NamespacePmem ? (namespace.uuid ?? NULL_UUID) : NULL_UUID
 }
 
-/** Each namespace the ident names, in ndctl's order ("all" skips the unconfigured). */
-function* matchingNamespaces(nd: Nvdimm, ident: string, options: { bus?: string; region?: string }) {
-  for (const bus of ndctlBuses(nd)) {
-    if (!busMatches(bus, options.bus)) continue
-    for (const region of ndctlRegions(bus)) {
-      if (!regionMatches(region, options.region)) continue
-      for (const namespace of ndctlNamespaces(region)) {
-        const uuid = namespace instanceof NamespacePmem ? namespace.uuid : undefined
-        if (ident === 'all' ? namespace.size === 0n && uuid === undefined : namespace.name !== ident) continue
-        yield namespace
-      }
-    }
-  }
-}
-
-function readOutcome(count: number, rc: number, errors: NvdimmError[], stdout: string | Uint8Array | undefined) {
+/** cmd_read_infoblock() / cmd_write_infoblock() trailers: "read 1 infoblock", after any error line. */
+function infoblockOutcome(
+  verb: 'read' | 'wrote',
+  count: number,
+  rc: number,
+  errors: NvdimmError[],
+  stdout?: string | Uint8Array,
+): NdctlOutcome {
   const messages: string[] = []
-  if (rc < 0) messages.push(`error reading infoblock data: ${strerror(errors.at(-1)?.errno ?? 'ENXIO')}`)
-  messages.push(`read ${count} infoblock${count === 1 ? '' : 's'}`)
+  const failed = verb === 'read' ? 'error reading infoblock data' : 'error checking infoblocks'
+  if (rc < 0) messages.push(`${failed}: ${strerror(errors.at(-1)?.errno ?? 'ENXIO')}`)
+  messages.push(`${verb} ${count} infoblock${count === 1 ? '' : 's'}`)
   return { ...(stdout !== undefined ? { stdout } : {}), errors, messages, exitCode: exitCodeOfRc(rc) }
 }
 
@@ -196,7 +179,7 @@ export async function ndctlReadInfoblock(
   const raw: Uint8Array[] = []
   let count = 0
   let rc = ident === 'all' ? 0 : -6
-  for (const namespace of matchingNamespaces(nd, ident, options)) {
+  for (const namespace of ndctlNamedNamespaces(nd, ident, options)) {
     try {
       const bytes = await withRawNamespace(namespace, 'read-infoblock', () => {
         const media = namespaceMedia(namespace)
@@ -225,7 +208,7 @@ export async function ndctlReadInfoblock(
     }
   }
   if (rc === -6 && errors.length === 0) errors.push(new NvdimmError('ENXIO', `${ident}: no such namespace`))
-  return readOutcome(count, rc, errors, readStdout(raw, asJson))
+  return infoblockOutcome('read', count, rc, errors, readStdout(raw, asJson))
 }
 
 /** read-infoblock --input FILE (or stdin): the first 8 KiB of the bytes given. */
@@ -239,13 +222,13 @@ export function ndctlReadInfoblockFile(
       'EIO',
       `read-infoblock: failed to read ${path}: ${bytes.length} of ${INFOBLOCK_SIZE} bytes`,
     )
-    return readOutcome(0, error.code, [error], undefined)
+    return infoblockOutcome('read', 0, error.code, [error], undefined)
   }
   const head = bytes.subarray(0, INFOBLOCK_SIZE)
   if (options.json || options.human) {
-    return readOutcome(1, 0, [], readStdout([], infoBlocksToJson(head, { file: path }, options)))
+    return infoblockOutcome('read', 1, 0, [], readStdout([], infoBlocksToJson(head, { file: path }, options)))
   }
-  return readOutcome(1, 0, [], head.slice())
+  return infoblockOutcome('read', 1, 0, [], head.slice())
 }
 
 export interface WriteInfoblockOptions {
@@ -331,13 +314,6 @@ export function buildPfnInfoBlocks(size: bigint, options: WriteInfoblockOptions,
   return out
 }
 
-function writeOutcome(count: number, rc: number, errors: NvdimmError[], stdout?: Uint8Array): NdctlOutcome {
-  const messages: string[] = []
-  if (rc < 0) messages.push(`error checking infoblocks: ${strerror(errors.at(-1)?.errno ?? 'ENXIO')}`)
-  messages.push(`wrote ${count} infoblock${count === 1 ? '' : 's'}`)
-  return { ...(stdout ? { stdout } : {}), errors, messages, exitCode: exitCodeOfRc(rc) }
-}
-
 /** write-infoblock --output / --stdout: the 8 KiB for a file (or stdout) of `size` bytes. */
 export function ndctlWriteInfoblockFile(
   size: bigint,
@@ -348,10 +324,10 @@ export function ndctlWriteInfoblockFile(
 } {
   try {
     const bytes = buildPfnInfoBlocks(size, { ...options, align: options.align ?? '2M' }, pageSize)
-    return { ...writeOutcome(1, 0, []), bytes }
+    return { ...infoblockOutcome('wrote', 1, 0, []), bytes }
   } catch (cause) {
     if (!(cause instanceof NvdimmError)) throw cause
-    return writeOutcome(0, cause.code, [cause])
+    return infoblockOutcome('wrote', 0, cause.code, [cause])
   }
 }
 
@@ -374,7 +350,7 @@ export async function ndctlWriteInfoblock(
   const errors: NvdimmError[] = []
   let count = 0
   let rc = ident === 'all' ? 0 : -6
-  for (const namespace of matchingNamespaces(nd, ident, options)) {
+  for (const namespace of ndctlNamedNamespaces(nd, ident, options)) {
     try {
       const align = options.align ?? String(defaultAlignment(namespace))
       if (options.size !== undefined && parseSize(options.size)! % parseSize(align)! !== 0n) {
@@ -400,5 +376,5 @@ export async function ndctlWriteInfoblock(
     }
   }
   if (rc === -6 && errors.length === 0) errors.push(new NvdimmError('ENXIO', `${ident}: no such namespace`))
-  return writeOutcome(count, rc, errors)
+  return infoblockOutcome('wrote', count, rc, errors)
 }

@@ -40,30 +40,49 @@ export async function disableInvalidate(namespace: Namespace): Promise<void> {
 const INFO_SIZE = 8192
 
 /**
- * zero_info_block(): enabled in force_raw mode, the first 8 KiB are zeroed unless they already
- * are. 0 when something was zeroed, 1 when skipped.
+ * Enabled in force_raw mode (a plain disk, whatever its metadata says) for `use`, then
+ * disabled with any personality it picked up: how ndctl reaches a namespace's raw bytes.
+ * `enableFailed` decides what a refused enable means for the caller.
  */
-export async function zeroInfoBlock(namespace: Namespace): Promise<number> {
+export async function withForceRaw<T>(
+  namespace: Namespace,
+  use: () => T,
+  enableFailed: (cause: NvdimmError) => T,
+): Promise<T> {
   namespace.forceRaw = true
   try {
     try {
       await namespace.enable()
     } catch (cause) {
       if (!(cause instanceof NvdimmError)) throw cause
-      return 1
+      return enableFailed(cause)
     }
-    const media = namespaceMedia(namespace)
-    const length = Number(media.size < BigInt(INFO_SIZE) ? media.size : BigInt(INFO_SIZE))
-    const bytes = new Uint8Array(length)
-    media.read(0n, bytes)
-    if (bytes.every((byte) => byte === 0)) return 1
-    media.write(0n, new Uint8Array(length))
-    media.sync()
-    return 0
+    return use()
   } finally {
     namespace.forceRaw = false
     await disableInvalidate(namespace)
   }
+}
+
+/**
+ * zero_info_block(): the first 8 KiB are zeroed unless they already are. 0 when something
+ * was zeroed, 1 when skipped (nothing to zero, or the namespace would not enable).
+ */
+export function zeroInfoBlock(namespace: Namespace): Promise<number> {
+  return withForceRaw(
+    namespace,
+    () => {
+      const media = namespaceMedia(namespace)
+      const length = Number(media.size < BigInt(INFO_SIZE) ? media.size : BigInt(INFO_SIZE))
+      const bytes = new Uint8Array(length)
+      media.read(0n, bytes)
+      if (bytes.every((byte) => byte === 0)) return 1
+      media.write(0n, new Uint8Array(length))
+      media.sync()
+      return 0
+    },
+    () => 1,
+  )
 }
 
 /**

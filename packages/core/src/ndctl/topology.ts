@@ -1,9 +1,11 @@
 import type { Bus } from '../bus/bus.js'
 import type { Dimm } from '../dimm/dimm.js'
+import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import type { Mapping, Region } from '../region/region.js'
 import type { Nvdimm } from '../subsystem.js'
 import { inNdctlOrder } from '../util/kernfs-order.js'
+import { busMatches, regionMatches } from './filter.js'
 
 /**
  * The device lists as libndctl walks them. Buses are found as /sys/class/nd/ndctlN (the same
@@ -29,4 +31,26 @@ export function ndctlNamespaces(region: Region): Namespace[] {
 
 export function ndctlMappings(region: Region): Mapping[] {
   return [...region.mappings].reverse()
+}
+
+/**
+ * do_xaction_namespace()'s walk: the namespaces a command names, in ndctl's order; "all" is
+ * every namespace with a size or a uuid.
+ */
+export function* ndctlNamedNamespaces(
+  nd: Nvdimm,
+  ident: string,
+  filters: { bus?: string | undefined; region?: string | undefined },
+): Generator<Namespace> {
+  for (const bus of ndctlBuses(nd)) {
+    if (!busMatches(bus, filters.bus)) continue
+    for (const region of ndctlRegions(bus)) {
+      if (!regionMatches(region, filters.region)) continue
+      for (const namespace of ndctlNamespaces(region)) {
+        const uuid = namespace instanceof NamespacePmem ? namespace.uuid : undefined
+        if (ident === 'all' ? namespace.size === 0n && uuid === undefined : namespace.name !== ident) continue
+        yield namespace
+      }
+    }
+  }
 }

@@ -1,9 +1,4 @@
-import {
-  allocClaimDevice,
-  attachNamespace,
-  registerClaimDevice,
-  releaseClaimDevice,
-} from '../claim/claim-registry.js'
+import { allocClaimDevice, attachNamespace, registerClaimDevice, releaseClaimDevice } from '../claim/claim-registry.js'
 import { NdPfn, type PfnLocation } from '../claim/nd-pfn.js'
 import { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'

@@ -1,39 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import {
   createNvdimm,
-  defineProvider,
   MemoryMedia,
   ndctlCreateNamespace,
   ndctlList,
   ndctlXableNamespace,
   PFN_INFO_OFFSET,
-  type ArchName,
   type Media,
 } from '../../src/index.js'
+import { legacyRange } from '../fixtures.js'
 
 const MiB = 1n << 20n
-
-/** One label-less pagemap region over `media` (an e820 range), on the arch given. */
-function legacyRange(media: Media, start: bigint, arch: ArchName = 'x86_64') {
-  return createNvdimm({
-    arch,
-    providers: [
-      defineProvider('e820', ({ registerBus }) => ({
-        async probe() {
-          registerBus({ providerName: 'e820' }).createRegion({
-            type: 'pmem',
-            resource: { start, size: media.size },
-            media,
-            mappings: [],
-            numaNode: 0,
-            targetNode: 0,
-            flags: ['pagemap'],
-          })
-        },
-      })),
-    ],
-  })
-}
 
 async function listNamespaces(nd: ReturnType<typeof legacyRange>) {
   return JSON.parse((await ndctlList(nd, { namespaces: true, idle: true, verbose: 1 }))!)[0]

@@ -1,35 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import {
-  createNvdimm,
-  defineProvider,
-  MemoryMedia,
-  ndctlCreateNamespace,
-  type Media,
-  type NamespaceMode,
-} from '../../src/index.js'
+import { createNvdimm, MemoryMedia, ndctlCreateNamespace, type Media, type NamespaceMode } from '../../src/index.js'
+import { legacyRange } from '../fixtures.js'
 import { forEachMediaCrashPoint } from '../../src/testing/index.js'
 
 const MiB = 1n << 20n
-
-function legacyRange(media: Media) {
-  return createNvdimm({
-    providers: [
-      defineProvider('e820', ({ registerBus }) => ({
-        async probe() {
-          registerBus({ providerName: 'e820' }).createRegion({
-            type: 'pmem',
-            resource: { start: 0x2000_0000n, size: media.size },
-            media,
-            mappings: [],
-            numaNode: 0,
-            targetNode: 0,
-            flags: ['pagemap'],
-          })
-        },
-      })),
-    ],
-  })
-}
 
 async function modeAfterBoot(media: Media): Promise<{ mode: NamespaceMode; active: boolean }> {
   const nd = legacyRange(media)

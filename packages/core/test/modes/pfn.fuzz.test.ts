@@ -2,10 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   archProfile,
-  createNvdimm,
   DAX_SIG,
   decodePfnInfoBlock,
-  defineProvider,
   encodePfnInfoBlock,
   infoBlocksToJson,
   MemoryMedia,
@@ -15,6 +13,7 @@ import {
   validatePfnInfo,
   type PfnInfoBlock,
 } from '../../src/index.js'
+import { legacyRange } from '../fixtures.js'
 import { fuzzRuns } from '../../src/testing/index.js'
 
 const MiB = 1n << 20n
@@ -91,23 +90,7 @@ describe('pfn / dax info block decoders against garbage (fuzz)', () => {
         media.write(PFN_INFO_OFFSET, block)
         const before = new Uint8Array(8192)
         media.read(0n, before)
-        const nd = createNvdimm({
-          providers: [
-            defineProvider('e820', ({ registerBus }) => ({
-              async probe() {
-                registerBus({ providerName: 'e820' }).createRegion({
-                  type: 'pmem',
-                  resource: { start: 0x2000_0000n, size: media.size },
-                  media,
-                  mappings: [],
-                  numaNode: 0,
-                  targetNode: 0,
-                  flags: ['pagemap'],
-                })
-              },
-            })),
-          ],
-        })
+        const nd = legacyRange(media)
         await nd.start()
         const ns = nd.namespace('namespace0.0')
         if (!ns.active) expect(ns.probeError?.errno).toBe('EOPNOTSUPP')

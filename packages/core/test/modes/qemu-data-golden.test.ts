@@ -1,12 +1,8 @@
-import { execFileSync } from 'node:child_process'
-import * as fs from 'node:fs'
-import * as os from 'node:os'
-import * as path from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { createNvdimm, ndctlCreateNamespace, ndctlInitLabels, ndctlList, ndctlXableRegion } from '../../src/index.js'
 import { mockProvider } from '../../src/testing/index.js'
 import { LABEL_COMMANDS } from '../fixtures.js'
-import { firstDifference, GOLDEN, goldenText, hasGolden } from '../golden.js'
+import { firstDifference, goldenText, goldenXzBytes, hasGolden, hasXz } from '../golden.js'
 
 const deviceUuids = vi.hoisted(() => [] as string[])
 vi.mock('../../src/util/uuid.js', async (importOriginal) => {
@@ -16,15 +12,6 @@ vi.mock('../../src/util/uuid.js', async (importOriginal) => {
 
 const DIR = 'linux-6.1-qemu-data'
 const MiB = 1n << 20n
-
-function hasXz(): boolean {
-  try {
-    execFileSync('xz', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** `printf TEXT | dd bs=4096 conv=sync`: the text, zero-padded to a block. */
 function block(text: string): Uint8Array {
@@ -102,10 +89,7 @@ describe('data written through sector and fsdax namespaces (golden linux-6.1-qem
     expect(`${await ndctlList(nd, { namespaces: true })}\n`).toBe(goldenText(DIR, 's10-list-N.stdout'))
     expect(`${await ndctlList(nd, { namespaces: true, verbose: 1 })}\n`).toBe(goldenText(DIR, 's11-list-Nv.stdout'))
 
-    const out = path.join(os.tmpdir(), `nvdimm-golden-data-${process.pid}`)
-    execFileSync('sh', ['-c', 'xz -dc "$0" > "$1"', path.join(GOLDEN, DIR, 'img0-256M+128K.xz'), out])
-    const golden = new Uint8Array(fs.readFileSync(out))
-    fs.rmSync(out)
+    const golden = goldenXzBytes(DIR, 'img0-256M+128K.xz')
     const media = nd.region('region0').media
     const ours = new Uint8Array(Number(media.size))
     media.read(0n, ours)

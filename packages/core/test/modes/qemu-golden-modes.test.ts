@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, it, vi } from 'vitest'
 import { createNvdimm, ndctlCreateNamespace, ndctlInitLabels, ndctlList, ndctlXableRegion } from '../../src/index.js'
 import { qemuPlatform } from '../fixtures.js'
-import { firstDifference, GOLDEN, goldenBytes, goldenText, hasGolden } from '../golden.js'
+import { firstDifference, GOLDEN, goldenBytes, goldenText, goldenXzBytes, hasGolden, hasXz } from '../golden.js'
 
 // ndctl generates each btt / pfn / dax uuid; the replay hands out the ones the golden run got.
 const deviceUuids = vi.hoisted(() => [] as string[])
@@ -27,31 +25,6 @@ interface GoldenNamespace {
   head_offset: number
   tail_file: string
   tail_offset: number
-}
-
-const hasXz = (() => {
-  try {
-    execFileSync('xz', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-
-/** The whole image the guest left behind, decompressed once. */
-function goldenImage(name: string): Uint8Array {
-  const out = path.join(os.tmpdir(), `nvdimm-golden-${process.pid}-${name}`)
-  if (!fs.existsSync(out)) {
-    execFileSync('sh', [
-      '-c',
-      `xz -dc "$0" > "$1"`,
-      path.join(GOLDEN, 'linux-6.1-qemu', 'media', `${name}.after-create.xz`),
-      out,
-    ])
-  }
-  const bytes = new Uint8Array(fs.readFileSync(out))
-  fs.rmSync(out)
-  return bytes
 }
 
 /**
@@ -118,12 +91,12 @@ describe('namespace modes as Linux 6.1 lays them out (golden linux-6.1-qemu)', (
       }
     }
 
-    if (hasXz) {
+    if (hasXz()) {
       for (const [image, region] of [
         ['img0', 'region0'],
         ['img1', 'region1'],
       ] as const) {
-        const golden = goldenImage(image)
+        const golden = goldenXzBytes('linux-6.1-qemu', 'media', `${image}.after-create.xz`)
         const media = nd.region(region).media
         const ours = new Uint8Array(Number(media.size))
         media.read(0n, ours)
