@@ -297,7 +297,7 @@ function reportRate(name, value, baselineName, baseline) {
     const disk = nd.namespace('namespace0.0').openBlockDevice()
     const ours = { write: [], read: [] }
     const base = { write: [], read: [] }
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 7; i++) {
       base.write.push(await sequential(plain, true))
       ours.write.push(await sequential(disk, true))
       base.read.push(await sequential(plain, false))
