@@ -4,7 +4,7 @@ import type { Nvdimm } from '../subsystem.js'
 import { prepReconfig } from './namespace-prep.js'
 import type { NdctlOutcome } from './outcome.js'
 import { exitCodeOfRc } from './outcome.js'
-import { ndctlNamedNamespaces } from './topology.js'
+import { forNamedNamespaces } from './topology.js'
 
 export interface DestroyNamespaceOptions {
   bus?: string
@@ -22,27 +22,19 @@ export async function ndctlDestroyNamespace(
   ident: string,
   options: DestroyNamespaceOptions = {},
 ): Promise<NdctlOutcome> {
-  const errors: NvdimmError[] = []
-  let destroyed = 0
-  let rc = ident === 'all' ? 0 : -6
-  for (const namespace of ndctlNamedNamespaces(nd, ident, options)) {
-    try {
-      const prepared = await prepReconfig(namespace, options.force ?? false)
-      if (prepared === 2) {
-        await setNamespaceSize(namespace, 0n).catch((cause: unknown) => {
-          if (!(cause instanceof NvdimmError && cause.errno === 'ENXIO')) throw cause
-        })
-        destroyed++
-      } else if (prepared === 0) {
-        destroyed++
-      }
-      rc = 0
-    } catch (cause) {
-      if (!(cause instanceof NvdimmError)) throw cause
-      errors.push(cause)
-      rc = cause.code
+  const {
+    count: destroyed,
+    rc,
+    errors,
+  } = await forNamedNamespaces(nd, ident, options, async (namespace) => {
+    const prepared = await prepReconfig(namespace, options.force ?? false)
+    if (prepared === 2) {
+      await setNamespaceSize(namespace, 0n).catch((cause: unknown) => {
+        if (!(cause instanceof NvdimmError && cause.errno === 'ENXIO')) throw cause
+      })
     }
-  }
+    return prepared !== 1
+  })
   const messages: string[] = []
   if (rc < 0) {
     messages.push(

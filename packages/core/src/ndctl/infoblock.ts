@@ -21,7 +21,7 @@ import { parseNamespaceMode } from './filter.js'
 import { hexField, type JsonObject, toJsonC } from './json.js'
 import { withForceRaw } from './namespace-prep.js'
 import { exitCodeOfRc, type NdctlOutcome } from './outcome.js'
-import { ndctlNamedNamespaces } from './topology.js'
+import { forNamedNamespaces } from './topology.js'
 
 /**
  * `ndctl read-infoblock` and `write-infoblock` (ndctl/namespace.c): the first 8 KiB of a
@@ -174,39 +174,23 @@ export async function ndctlReadInfoblock(
   ident: string,
   options: ReadInfoblockOptions = {},
 ): Promise<NdctlOutcome> {
-  const errors: NvdimmError[] = []
   const asJson = options.json || options.human ? ([] as JsonObject[]) : undefined
   const raw: Uint8Array[] = []
-  let count = 0
-  let rc = ident === 'all' ? 0 : -6
-  for (const namespace of ndctlNamedNamespaces(nd, ident, options)) {
-    try {
-      const bytes = await withRawNamespace(namespace, 'read-infoblock', () => {
-        const media = namespaceMedia(namespace)
-        if (media.size < BigInt(INFOBLOCK_SIZE)) {
-          throw new NvdimmError('EIO', `read-infoblock: ${namespace.name} is smaller than ${INFOBLOCK_SIZE} bytes`)
-        }
-        const buffer = new Uint8Array(INFOBLOCK_SIZE)
-        media.read(0n, buffer)
-        return buffer
-      })
-      if (asJson) {
-        asJson.push(
-          ...infoBlocksToJson(
-            bytes,
-            { dev: namespace.name },
-            { ...options, namespaceUuid: namespaceUuidOf(namespace) },
-          ),
-        )
-      } else raw.push(bytes)
-      count++
-      rc = 0
-    } catch (cause) {
-      if (!(cause instanceof NvdimmError)) throw cause
-      errors.push(cause)
-      rc = cause.code
-    }
-  }
+  const { count, rc, errors } = await forNamedNamespaces(nd, ident, options, async (namespace) => {
+    const bytes = await withRawNamespace(namespace, 'read-infoblock', () => {
+      const media = namespaceMedia(namespace)
+      if (media.size < BigInt(INFOBLOCK_SIZE)) {
+        throw new NvdimmError('EIO', `read-infoblock: ${namespace.name} is smaller than ${INFOBLOCK_SIZE} bytes`)
+      }
+      const buffer = new Uint8Array(INFOBLOCK_SIZE)
+      media.read(0n, buffer)
+      return buffer
+    })
+    const uuid = namespaceUuidOf(namespace)
+    if (asJson) asJson.push(...infoBlocksToJson(bytes, { dev: namespace.name }, { ...options, namespaceUuid: uuid }))
+    else raw.push(bytes)
+    return true
+  })
   if (rc === -6 && errors.length === 0) errors.push(new NvdimmError('ENXIO', `${ident}: no such namespace`))
   return infoblockOutcome('read', count, rc, errors, readStdout(raw, asJson))
 }
@@ -347,34 +331,24 @@ export async function ndctlWriteInfoblock(
   ident: string,
   options: WriteInfoblockOptions = {},
 ): Promise<NdctlOutcome> {
-  const errors: NvdimmError[] = []
-  let count = 0
-  let rc = ident === 'all' ? 0 : -6
-  for (const namespace of ndctlNamedNamespaces(nd, ident, options)) {
-    try {
-      const align = options.align ?? String(defaultAlignment(namespace))
-      if (options.size !== undefined && parseSize(options.size)! % parseSize(align)! !== 0n) {
-        throw new NvdimmError('EINVAL', `--size=${options.size} not aligned to ${align}`)
-      }
-      await withRawNamespace(namespace, 'write-infoblock', () => {
-        const media = namespaceMedia(namespace)
-        const size = options.size !== undefined ? parseSize(options.size)! : media.size
-        const bytes = buildPfnInfoBlocks(
-          size,
-          { ...options, align, parentUuid: options.parentUuid ?? namespaceUuidOf(namespace) },
-          namespace.region.bus.ctx.arch.pageSize,
-        )
-        media.write(0n, bytes)
-        media.sync()
-      })
-      count++
-      rc = 0
-    } catch (cause) {
-      if (!(cause instanceof NvdimmError)) throw cause
-      errors.push(cause)
-      rc = cause.code
+  const { count, rc, errors } = await forNamedNamespaces(nd, ident, options, async (namespace) => {
+    const align = options.align ?? String(defaultAlignment(namespace))
+    if (options.size !== undefined && parseSize(options.size)! % parseSize(align)! !== 0n) {
+      throw new NvdimmError('EINVAL', `--size=${options.size} not aligned to ${align}`)
     }
-  }
+    await withRawNamespace(namespace, 'write-infoblock', () => {
+      const media = namespaceMedia(namespace)
+      const size = options.size !== undefined ? parseSize(options.size)! : media.size
+      const bytes = buildPfnInfoBlocks(
+        size,
+        { ...options, align, parentUuid: options.parentUuid ?? namespaceUuidOf(namespace) },
+        namespace.region.bus.ctx.arch.pageSize,
+      )
+      media.write(0n, bytes)
+      media.sync()
+    })
+    return true
+  })
   if (rc === -6 && errors.length === 0) errors.push(new NvdimmError('ENXIO', `${ident}: no such namespace`))
   return infoblockOutcome('wrote', count, rc, errors)
 }

@@ -1,5 +1,6 @@
 import type { Bus } from '../bus/bus.js'
 import type { Dimm } from '../dimm/dimm.js'
+import { NvdimmError } from '../errors.js'
 import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import type { Mapping, Region } from '../region/region.js'
@@ -53,4 +54,31 @@ export function* ndctlNamedNamespaces(
       }
     }
   }
+}
+
+/**
+ * do_xaction_namespace()'s loop: `act` on each named namespace, counting those it says count;
+ * a failure is kept and sets rc, a later success clears rc (as ndctl's loop does). rc starts as
+ * -ENXIO for a name and 0 for "all".
+ */
+export async function forNamedNamespaces(
+  nd: Nvdimm,
+  ident: string,
+  filters: { bus?: string | undefined; region?: string | undefined },
+  act: (namespace: Namespace) => Promise<boolean>,
+): Promise<{ count: number; rc: number; errors: NvdimmError[] }> {
+  const errors: NvdimmError[] = []
+  let count = 0
+  let rc = ident === 'all' ? 0 : -6
+  for (const namespace of ndctlNamedNamespaces(nd, ident, filters)) {
+    try {
+      if (await act(namespace)) count++
+      rc = 0
+    } catch (cause) {
+      if (!(cause instanceof NvdimmError)) throw cause
+      errors.push(cause)
+      rc = cause.code
+    }
+  }
+  return { count, rc, errors }
 }
