@@ -35,9 +35,6 @@ export abstract class ClaimDevice {
     return (this.region.seeds[this.kind] as ClaimDevice | undefined) === this
   }
 
-  /** ndctl_{btt,pfn,dax}_is_configured(): anything set beyond the defaults. */
-  abstract get isConfigured(): boolean
-
   toString(): string {
     return this.name
   }

@@ -9,10 +9,6 @@ export class NdBtt extends ClaimDevice {
   /** The attached BTT while bound. */
   btt: Btt | undefined
 
-  get isConfigured(): boolean {
-    return this.uuid !== undefined || this.namespace !== undefined
-  }
-
   /** sysfs `size`: nlba × sector size; undefined (ENXIO) while unbound. */
   get size(): bigint | undefined {
     return this.enabled ? this.btt?.size : undefined

@@ -25,10 +25,6 @@ export class NdPfn extends ClaimDevice {
     this.align = defaultPfnAlign(region)
   }
 
-  get isConfigured(): boolean {
-    return this.mode !== 'none' || this.uuid !== undefined || this.namespace !== undefined
-  }
-
   /** sysfs `size`: the data after the metadata; undefined (ENXIO) while unbound. */
   get size(): bigint | undefined {
     const ns = this.namespace

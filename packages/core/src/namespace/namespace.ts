@@ -1,4 +1,5 @@
 import type { ClaimDevice } from '../claim/claim-device.js'
+import { NdPfn } from '../claim/nd-pfn.js'
 import type { NvdimmError } from '../errors.js'
 import { openBlockDevice, type BlockDevice } from '../data/block-device.js'
 import { openDaxDevice, type DaxDevice } from '../data/dax-device.js'
@@ -76,10 +77,7 @@ export abstract class Namespace {
   /** ndctl prints "map" for fsdax and devdax only: the claim's location, "mem" for native memory mode. */
   get map(): NamespaceMap | undefined {
     const claim = this.claim
-    if (claim && claim.kind !== 'btt') {
-      const mode = (claim as { mode?: string }).mode
-      return mode === 'pmem' ? 'dev' : mode === 'ram' ? 'mem' : 'none'
-    }
+    if (claim instanceof NdPfn) return claim.mode === 'pmem' ? 'dev' : claim.mode === 'ram' ? 'mem' : 'none'
     return this.kernelMode === 'memory' ? 'mem' : undefined
   }
 
