@@ -1,4 +1,4 @@
-import type { PfnInfoBlock } from '../pfn/pfn-info-block.js'
+import { pfnDataExtent, type PfnInfoBlock } from '../pfn/pfn-info-block.js'
 import type { Region } from '../region/region.js'
 import { ClaimDevice } from './claim-device.js'
 
@@ -25,18 +25,22 @@ export class NdPfn extends ClaimDevice {
     this.align = defaultPfnAlign(region)
   }
 
-  /** sysfs `size`: the data after the metadata; undefined (ENXIO) while unbound. */
-  get size(): bigint | undefined {
+  /** The data's offset within the namespace and its length; undefined while unbound. */
+  get dataExtent(): { offset: bigint; length: bigint } | undefined {
     const ns = this.namespace
     if (!this.enabled || !this.info || !ns) return undefined
-    return ns.size - BigInt(this.info.startPad) - BigInt(this.info.endTrunc) - this.info.dataoff
+    return pfnDataExtent(this.info, ns.size)
+  }
+
+  /** sysfs `size`: the data after the metadata; undefined (ENXIO) while unbound. */
+  get size(): bigint | undefined {
+    return this.dataExtent?.length
   }
 
   /** sysfs `resource`: where the data starts in system-physical space. */
   get resource(): bigint | undefined {
-    const ns = this.namespace
-    if (!this.enabled || !this.info || !ns) return undefined
-    return ns.resource.start + BigInt(this.info.startPad) + this.info.dataoff
+    const extent = this.dataExtent
+    return extent && this.namespace!.resource.start + extent.offset
   }
 }
 

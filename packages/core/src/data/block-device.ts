@@ -122,9 +122,8 @@ export function openBlockDevice(namespace: Namespace): BlockDevice {
   const claim = namespace.claim
   if (claim instanceof NdBtt) return new BttDisk(name, claim)
   const media = namespaceMedia(namespace)
-  if (claim instanceof NdPfn && claim.info) {
-    const dataOffset = BigInt(claim.info.startPad) + claim.info.dataoff
-    return new PmemDisk(name, media, dataOffset, claim.size!, pmemSectorSize(namespace), namespace.region)
-  }
+  const extent = claim instanceof NdPfn ? claim.dataExtent : undefined
+  if (extent)
+    return new PmemDisk(name, media, extent.offset, extent.length, pmemSectorSize(namespace), namespace.region)
   return new PmemDisk(name, media, 0n, namespace.size, pmemSectorSize(namespace), namespace.region)
 }

@@ -33,9 +33,9 @@ export class DaxDevice {
 
   /** The data's offset within the namespace. */
   private get dataOffset(): bigint {
-    const info = this.device.info
-    if (!info || !this.device.enabled) throw new NvdimmError('ENXIO', `${this.name}: ${this.device.name} is disabled`)
-    return BigInt(info.startPad) + info.dataoff
+    const extent = this.device.dataExtent
+    if (!extent) throw new NvdimmError('ENXIO', `${this.name}: ${this.device.name} is disabled`)
+    return extent.offset
   }
 
   /** mmap(): `offset` and `length` must be multiples of the alignment and inside the device. */

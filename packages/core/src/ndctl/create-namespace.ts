@@ -335,29 +335,23 @@ async function setupNamespace(region: Region, namespace: Namespace, parsed: Pars
       if (cleanup && parsed.autorecover) await ignoringFailure(cleanup)
     }
   }
-  if (doSetupPfn(namespace, parsed.mode, parsed.location)) {
-    const pfn = region.seeds.pfn
-    if (!pfn) throw new NvdimmError('ENXIO', `${region.name}: no pfn seed`)
+  const pfnKind = doSetupPfn(namespace, parsed.mode, parsed.location)
+    ? 'pfn'
+    : parsed.mode === 'devdax'
+      ? 'dax'
+      : undefined
+  if (pfnKind) {
+    // The fsdax and devdax seeds take the same writes (setup_namespace()).
+    const seed = region.seeds[pfnKind]
+    if (!seed) throw new NvdimmError('ENXIO', `${region.name}: no ${pfnKind} seed`)
     checkDaxAlign(namespace, force)
-    await attempt(pfn, 'set_uuid', () => setClaimUuid(pfn, deviceUuid))
-    await attempt(pfn, 'set_location', () => setPfnMode(pfn, `${parsed.location}\0`))
-    await attempt(pfn, 'set_align', () => setPfnAlign(pfn, parsed.align))
-    await attempt(pfn, 'set_namespace', () => setClaimNamespace(pfn, namespace.name))
+    await attempt(seed, 'set_uuid', () => setClaimUuid(seed, deviceUuid))
+    await attempt(seed, 'set_location', () => setPfnMode(seed, `${parsed.location}\0`))
+    await attempt(seed, 'set_align', () => setPfnAlign(seed, parsed.align))
+    await attempt(seed, 'set_namespace', () => setClaimNamespace(seed, namespace.name))
     await enabling(
-      () => enableDevice(pfn),
-      () => setClaimNamespace(pfn, ''),
-    )
-  } else if (parsed.mode === 'devdax') {
-    const dax = region.seeds.dax
-    if (!dax) throw new NvdimmError('ENXIO', `${region.name}: no dax seed`)
-    checkDaxAlign(namespace, force)
-    await attempt(dax, 'set_uuid', () => setClaimUuid(dax, deviceUuid))
-    await attempt(dax, 'set_location', () => setPfnMode(dax, `${parsed.location}\0`))
-    await attempt(dax, 'set_align', () => setPfnAlign(dax, parsed.align))
-    await attempt(dax, 'set_namespace', () => setClaimNamespace(dax, namespace.name))
-    await enabling(
-      () => enableDevice(dax),
-      () => setClaimNamespace(dax, ''),
+      () => enableDevice(seed),
+      () => setClaimNamespace(seed, ''),
     )
   } else if (parsed.mode === 'sector') {
     const btt = region.seeds.btt

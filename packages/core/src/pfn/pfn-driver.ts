@@ -9,15 +9,18 @@ import { hex } from '../units.js'
 import { NULL_UUID } from '../util/uuid.js'
 import {
   DAX_SIG,
+  decodePfnInfoBlock,
   encodePfnInfoBlock,
   hasSignature,
   PFN_INFO_OFFSET,
   PFN_INFO_SIZE,
   PFN_METADATA_START,
   PFN_SIG,
+  pfnDataExtent,
   PfnMode,
+  type PfnInfoBlock,
 } from './pfn-info-block.js'
-import { pfnLayout } from './pfn-layout.js'
+import { MAX_STRUCT_PAGE_SIZE, pfnLayout } from './pfn-layout.js'
 import { validatePfnInfo, type ValidPfnInfo } from './pfn-validate.js'
 
 /**
@@ -108,49 +111,54 @@ export function setupPfn(pfn: NdPfn): void {
   }
   const media = namespaceMedia(namespace)
   const { arch, logger } = namespace.region.bus.ctx
-  let valid: ValidPfnInfo | undefined
-  try {
-    valid = validate(pfn, namespace, readInfoBlock(media, pfn), false)
-  } catch (error) {
-    if (!(error instanceof NvdimmError) || error.errno !== 'ENODEV') throw error
-  }
-  if (!valid) {
-    const mode = MODE_OF[pfn.mode]
-    const { start, size } = namespace.resource
-    const layout = pfnLayout({ start, size, align: pfn.align, mode, arch, device: pfn.name, namespace: namespace.name })
-    const block = encodePfnInfoBlock({
-      signature: signatureOf(pfn),
-      uuid: pfn.uuid,
-      parentUuid: namespace instanceof NamespacePmem ? (namespace.uuid ?? NULL_UUID) : NULL_UUID,
-      flags: 0,
-      versionMajor: 1,
-      versionMinor: 4,
-      dataoff: layout.dataoff,
-      npfns: layout.npfns,
-      mode,
-      startPad: 0,
-      endTrunc: Number(layout.endTrunc),
-      align: Number(pfn.align),
-      pageSize: Number(arch.pageSize),
-      pageStructSize: 64,
-    })
-    media.write(PFN_INFO_OFFSET, block)
-    media.sync()
-    valid = validate(pfn, namespace, block, false)
-  }
-  const { info } = valid
+  const info = reusableInfo(pfn, namespace, media) ?? writeInfoBlock(pfn, namespace, media)
   if (info.dataoff < PFN_METADATA_START) {
     throw new NvdimmError('EINVAL', `${pfn.name}: data offset ${hex(info.dataoff)} overlaps the info blocks`)
   }
-  const dataLength = namespace.size - BigInt(info.startPad) - BigInt(info.endTrunc) - info.dataoff
+  const data = pfnDataExtent(info, namespace.size)
   if (info.mode === PfnMode.PMEM) {
-    const npfns = dataLength / arch.pageSize
+    const npfns = data.length / arch.pageSize
     if (info.npfns > npfns) logger.info(`${pfn.name}: number of pfns truncated from ${info.npfns} to ${npfns}`)
   }
-  if (pfn.kind === 'dax') {
-    checkDaxRegion(pfn, namespace.resource.start + BigInt(info.startPad) + info.dataoff, dataLength, BigInt(info.align))
-  }
+  if (pfn.kind === 'dax') checkDaxRegion(pfn, namespace.resource.start + data.offset, data.length, BigInt(info.align))
   pfn.info = info
+}
+
+/** The block on the media when it validates against the device's settings; undefined when there is none (ENODEV). */
+function reusableInfo(pfn: NdPfn, namespace: Namespace, media: Media): PfnInfoBlock | undefined {
+  try {
+    return validate(pfn, namespace, readInfoBlock(media, pfn), false).info
+  } catch (error) {
+    if (!(error instanceof NvdimmError) || error.errno !== 'ENODEV') throw error
+    return undefined
+  }
+}
+
+/** The rest of nd_pfn_init(): a fresh version 1.4 block at 4 KiB (start_pad is never written). */
+function writeInfoBlock(pfn: NdPfn, namespace: Namespace, media: Media): PfnInfoBlock {
+  const { arch } = namespace.region.bus.ctx
+  const mode = MODE_OF[pfn.mode]
+  const { start, size } = namespace.resource
+  const layout = pfnLayout({ start, size, align: pfn.align, mode, arch, device: pfn.name, namespace: namespace.name })
+  const block = encodePfnInfoBlock({
+    signature: signatureOf(pfn),
+    uuid: pfn.uuid!,
+    parentUuid: namespace instanceof NamespacePmem ? (namespace.uuid ?? NULL_UUID) : NULL_UUID,
+    flags: 0,
+    versionMajor: 1,
+    versionMinor: 4,
+    dataoff: layout.dataoff,
+    npfns: layout.npfns,
+    mode,
+    startPad: 0,
+    endTrunc: Number(layout.endTrunc),
+    align: Number(pfn.align),
+    pageSize: Number(arch.pageSize),
+    pageStructSize: Number(MAX_STRUCT_PAGE_SIZE),
+  })
+  media.write(PFN_INFO_OFFSET, block)
+  media.sync()
+  return decodePfnInfoBlock(block)
 }
 
 /** alloc_dax_region(): the data range must be a whole number of aligned pieces (else NULL, ENOMEM). */

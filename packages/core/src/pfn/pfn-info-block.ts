@@ -104,3 +104,9 @@ export function encodePfnInfoBlock(info: Omit<PfnInfoBlock, 'checksum'>): Uint8A
   view.setBigUint64(CHECKSUM_OFFSET, pfnInfoChecksum(block), true)
   return block
 }
+
+/** Where the data lives in a namespace of `size` bytes: after start_pad and the metadata, before end_trunc. */
+export function pfnDataExtent(info: PfnInfoBlock, size: bigint): { offset: bigint; length: bigint } {
+  const offset = BigInt(info.startPad) + info.dataoff
+  return { offset, length: size - offset - BigInt(info.endTrunc) }
+}
