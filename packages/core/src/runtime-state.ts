@@ -27,4 +27,6 @@ export interface RuntimeState {
   dimms?: Record<string, DimmRuntimeState>
   regions?: Record<string, RegionRuntimeState>
   namespaces?: Record<string, NamespaceRuntimeState>
+  /** Each provider's firmware state (FirmwareStore), keyed by the provider's position. */
+  firmware?: Record<string, unknown>
 }

@@ -75,11 +75,13 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   private readonly inits: readonly ProviderInit[]
   private slots: ProviderSlot[] = []
   private state: 'stopped' | 'starting' | 'started' = 'stopped'
+  private readonly firmware: Record<string, unknown>
 
   constructor(options: CreateNvdimmOptions) {
     super()
     this.arch = typeof options.arch === 'object' ? options.arch : archProfile(options.arch ?? 'x86_64')
     this.inits = [...options.providers]
+    this.firmware = { ...options.state?.firmware }
     const userLogger = options.logger
     const record = (level: LogEntry['level']) => (message: string) => {
       if (this.dmesg.length >= DMESG_LIMIT) this.dmesg.shift()
@@ -141,7 +143,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   async start(): Promise<void> {
     if (this.state !== 'stopped') throw new NvdimmError('EBUSY', 'the nvdimm subsystem is already started')
     this.state = 'starting'
-    for (const init of this.inits) {
+    for (const [index, init] of this.inits.entries()) {
       const slot: ProviderSlot = {
         provider: undefined as unknown as Provider,
         buses: [],
@@ -154,6 +156,12 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         arch: this.arch,
         logger: this.ctx.logger,
         events: this,
+        firmware: {
+          load: () => this.firmware[index],
+          save: (value) => {
+            this.firmware[index] = value
+          },
+        },
       })
       if (!isProvider(provider)) {
         await this.stop()
@@ -191,7 +199,8 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
 
   /** What to hand to the next start() so the system comes back as an administrator left it. */
   runtimeState(): RuntimeState {
-    const state: Required<RuntimeState> = { dimms: {}, regions: {}, namespaces: {} }
+    const state: RuntimeState & Required<Omit<RuntimeState, 'firmware'>> = { dimms: {}, regions: {}, namespaces: {} }
+    if (Object.keys(this.firmware).length) state.firmware = structuredClone(this.firmware)
     for (const dimm of this.dimms) {
       if (!dimm.enabled && !dimm.probeError) state.dimms[dimm.name] = { enabled: false }
     }

@@ -42,6 +42,7 @@ const runtimeSchema = z.object({
       }),
     )
     .optional(),
+  firmware: z.record(z.string(), z.unknown()).optional(),
 })
 
 const descriptionSchema = z.strictObject({

@@ -42,6 +42,7 @@ export const dimmDescriptorSchema = z.object({
   cmdMask: z.array(commandNumber),
   flushHints: z.array(u64).optional(),
   health: fn.optional(),
+  ops: z.custom<object>((value) => typeof value === 'object' && value !== null, 'expected dimm ops').optional(),
   providerData: z.unknown().optional(),
 })
 

@@ -3,6 +3,7 @@ import type { ArchProfile } from '../arch.js'
 import type { NvdimmEvents } from '../events.js'
 import type { Health } from '../health/health.js'
 import type { Media } from '../media/media.js'
+import type { DimmOps, FirmwareStore } from './dimm-ops.js'
 import { providerSymbol } from './symbols.js'
 
 /**
@@ -99,6 +100,8 @@ export interface DimmDescriptor {
   flushHints?: readonly bigint[]
   /** Native health, already translated into the common model. */
   health?(): Promise<Health>
+  /** SMART thresholds and injection, security, firmware update: what the dimm supports. */
+  ops?: DimmOps
   providerData?: unknown
 }
 
@@ -159,6 +162,8 @@ export interface ProviderComponents {
   readonly arch: ArchProfile
   readonly logger: Logger
   readonly events: EventEmitter<NvdimmEvents>
+  /** This provider's firmware state from the last run, and where to put the new one. */
+  readonly firmware: FirmwareStore
 }
 
 export type ProviderStability = 'stable' | 'experimental'
