@@ -9,6 +9,7 @@ import {
   createNvdimm,
   defineProvider,
   FileMedia,
+  MemoryMedia,
   DimmCmd,
   encodeIndexBlock,
   encodeLabel,
@@ -25,6 +26,7 @@ import {
 } from '@nvdimm/core'
 import { mockProvider } from '@nvdimm/core/testing'
 import { e820 } from '@nvdimm/provider-e820'
+import { decodeNfit, encodeNfit, nfit, qemuNfitTable } from '@nvdimm/provider-nfit'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const bin = path.join(root, 'packages/cli/dist/bin.js')
@@ -353,6 +355,60 @@ function reportRate(name, value, baselineName, baseline) {
   await nd.stop()
   media.close()
   fs.rmSync(dir, { recursive: true, force: true })
+}
+
+// 6. An NFIT with 1,024 dimms (a SPA, memory-device map and control region each, as QEMU builds
+//    them): decode it against a walk over the same sub-table headers, and probe the platform it
+//    describes against the same topology handed to core by a provider that has it ready.
+{
+  const count = 1024
+  const MiB = 1n << 20n
+  const table = encodeNfit(qemuNfitTable(Array.from({ length: count }, () => ({ fileSize: 16n * MiB, labelSize: 0n }))))
+  const decode = []
+  const walk = []
+  for (let i = 0; i < 50; i++) {
+    decode.push(time(() => decodeNfit(table)))
+    walk.push(
+      time(() => {
+        const view = new DataView(table.buffer, table.byteOffset, table.byteLength)
+        let sum = 0
+        for (let offset = 40; offset + 4 <= table.length; offset += view.getUint16(offset + 2, true)) {
+          sum += view.getUint16(offset, true)
+        }
+        if (sum < 0) throw new Error('unreachable')
+      }),
+    )
+  }
+  report(`decode an NFIT of ${count} dimms (${table.length} B)`, median(decode), 'ms', 'walk its headers', median(walk))
+
+  const probe = []
+  const ready = []
+  for (let i = 0; i < 5; i++) {
+    const viaNfit = createNvdimm({ providers: [nfit({ table, rangeMedia: (spa) => new MemoryMedia(spa.length) })] })
+    probe.push(await timeAsync(() => viaNfit.start()))
+    await viaNfit.stop()
+    const direct = createNvdimm({
+      providers: [
+        mockProvider({
+          buses: [
+            {
+              providerName: 'ACPI.NFIT',
+              dimms: Array.from({ length: count }, (_, d) => ({ id: `8680-${d}`, handle: d + 1, physId: 0 })),
+              regions: Array.from({ length: count }, (_, r) => ({
+                start: (1n << 32n) + BigInt(r) * 16n * MiB,
+                size: 16n * MiB,
+                mappings: [{ dimm: r, start: 0n, size: 16n * MiB }],
+                interleaveSet: { cookie1: 1n, cookie2: 2n, altcookie: 3n },
+              })),
+            },
+          ],
+        }),
+      ],
+    })
+    ready.push(await timeAsync(() => direct.start()))
+    await direct.stop()
+  }
+  report(`probe an NFIT platform of ${count} dimms`, median(probe), 'ms', 'same topology, no NFIT', median(ready))
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu'

@@ -3,8 +3,13 @@ import { isNvdimmError, NvdimmError } from '@nvdimm/core'
 import { registerInfoblock } from './commands/infoblock.js'
 import { registerLabels } from './commands/labels.js'
 import { registerList } from './commands/list.js'
+import { registerMonitor } from './commands/monitor.js'
+import { registerSmart } from './commands/smart.js'
 import { registerNamespaces } from './commands/namespaces.js'
+import { registerNfit } from './commands/nfit.js'
 import { registerPlatform } from './commands/platform.js'
+import { registerScrub } from './commands/scrub.js'
+import { registerSecurity } from './commands/security.js'
 import { registerXable } from './commands/xable.js'
 import { exitCodeOf, printError } from './output.js'
 import { VERSION } from './version.js'
@@ -20,7 +25,12 @@ export function buildProgram(): Command {
   registerNamespaces(program)
   registerInfoblock(program)
   registerLabels(program)
+  registerSecurity(program)
+  registerSmart(program)
+  registerMonitor(program)
   registerPlatform(program)
+  registerNfit(program)
+  registerScrub(program)
   return program
 }
 

@@ -51,6 +51,52 @@ export type { NamespaceRuntimeState, RegionRuntimeState, RuntimeState } from './
 export { Bus } from './bus/bus.js'
 export { commandStatus, submitCommand } from './bus/ndctl.js'
 export { Dimm } from './dimm/dimm.js'
+export {
+  activateRegionDimms,
+  DimmSecurity,
+  initDimmSecurity,
+  nvdimmSecurityFreeze,
+  nvdimmSecurityUnlock,
+  refreshSecurityFlags,
+  securityDisable,
+  securityErase,
+  securityOverwrite,
+  securityOverwriteQuery,
+  securityUpdate,
+  zeroKey,
+} from './dimm/dimm-security.js'
+export type { MasterSecurityState } from './dimm/dimm-security.js'
+export {
+  decodeKeyBlob,
+  encodeKeyBlob,
+  normalizePassphrase,
+  NVDIMM_PASSPHRASE_LEN,
+  parseKeyHandle,
+} from './dimm/key-blob.js'
+export type { NvdimmKey } from './dimm/key-blob.js'
+export {
+  fileKeyStore,
+  KEY_FILE_MODE,
+  keyDescription,
+  keyFileName,
+  KEYS_DIR_MODE,
+  memoryKeyStore,
+} from './dimm/key-store.js'
+export type { FileKeyStoreOptions, KeyStore, NvdimmKeyType } from './dimm/key-store.js'
+export {
+  ndctlFreezeSecurity,
+  ndctlRemovePassphrase,
+  ndctlSanitizeDimm,
+  ndctlSetupPassphrase,
+  ndctlUpdatePassphrase,
+  ndctlWaitOverwrite,
+} from './ndctl/security.js'
+export type {
+  PassphraseOptions,
+  SanitizeOptions,
+  SecurityCommandOptions,
+  WaitOverwriteOptions,
+} from './ndctl/security.js'
 export { Region } from './region/region.js'
 export type { Mapping, NamespaceType, PersistenceDomain } from './region/region.js'
 export { defaultRegionAlign } from './region/align.js'
@@ -73,7 +119,9 @@ export { BusCmd, DimmCmd, DimmFamily } from './provider/commands.js'
 export { defineProvider } from './provider/define.js'
 export type { ProviderImplementation } from './provider/define.js'
 export type * from './provider/dimm-ops.js'
+export type * from './provider/bus-ops.js'
 export * from './provider/payloads.js'
+export * from './provider/cmd-pkg.js'
 export { isProvider, providerSymbol } from './provider/symbols.js'
 export { ND_MAX_MAPPINGS } from './provider/schemas.js'
 export { DIMM_FIRMWARE_FLAGS, DIMM_FLAGS, REGION_FLAGS } from './provider/types.js'
@@ -100,8 +148,10 @@ export type {
 
 export {
   destroyPlatform,
+  afterPowerCycle,
   initPlatform,
   isSimulatedCrash,
+  KEYS_DIR,
   LOCK_FILE,
   MEDIA_DIR,
   Platform,
@@ -233,3 +283,51 @@ export {
 export type { ReadInfoblockOptions, WriteInfoblockOptions } from './ndctl/infoblock.js'
 export { ndctlCheckNamespace } from './ndctl/check-namespace.js'
 export type { CheckNamespaceOptions } from './ndctl/check-namespace.js'
+export {
+  decodeSmartTemperature,
+  encodeSmartTemperature,
+  ndctlInjectSmart,
+  parseSmartRequest,
+} from './ndctl/inject-smart.js'
+export type { InjectSmartOptions, SmartInjectStep, SmartRequest } from './ndctl/inject-smart.js'
+export {
+  applyMonitorConfig,
+  DIMM_EVENTS,
+  dimmEventFlags,
+  dimmEventLine,
+  DimmMonitor,
+  firedDimmEvents,
+  formatMonitorLog,
+  healthNotified,
+  monitorLogTarget,
+  monitorTimestamp,
+  parseDimmEvents,
+  toJsonPlain,
+} from './ndctl/monitor.js'
+export type {
+  DimmEventName,
+  DimmSample,
+  HealthStateSample,
+  MonitorConfigurable,
+  MonitorLogEntry,
+  MonitorLogTarget,
+  MonitorOptions,
+  MonitorPriority,
+} from './ndctl/monitor.js'
+
+export { Badrange } from './badblocks/badrange.js'
+export type { BadrangeEntry } from './badblocks/badrange.js'
+export { Badblocks, BB_MAX_LEN, MAX_BADBLOCKS } from './badblocks/badblocks.js'
+export type { BadblocksEntry } from './badblocks/badblocks.js'
+export { populateBadblocks } from './badblocks/populate.js'
+export type { PhysRange } from './badblocks/populate.js'
+export { diskBadblocks, pmemDiskRange, regionBadblocks } from './badblocks/device-badblocks.js'
+export { nvdimmClearPoison } from './badblocks/clear-poison.js'
+export { SCRUB_POLL_STEP_MS } from './badblocks/scrub-wait.js'
+export type { ScrubWaitEnv } from './badblocks/scrub-wait.js'
+export { busScrubState, ndctlStartScrub, ndctlWaitScrub } from './ndctl/scrub.js'
+export type { ScrubCommandOptions } from './ndctl/scrub.js'
+export { ndctlInjectError } from './ndctl/inject-error.js'
+export type { InjectErrorOptions } from './ndctl/inject-error.js'
+export { ndctlClearErrors } from './ndctl/clear-errors.js'
+export type { ClearErrorsOptions } from './ndctl/clear-errors.js'

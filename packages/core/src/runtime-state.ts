@@ -27,6 +27,8 @@ export interface RuntimeState {
   dimms?: Record<string, DimmRuntimeState>
   regions?: Record<string, RegionRuntimeState>
   namespaces?: Record<string, NamespaceRuntimeState>
+  /** Power cycles so far: firmware that keeps state across them (locks, freezes) tells boots apart by it. */
+  boot?: number
   /** Each provider's firmware state (FirmwareStore), keyed by the provider's position. */
   firmware?: Record<string, unknown>
 }

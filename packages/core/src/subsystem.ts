@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3'
 import { archProfile, type ArchName, type ArchProfile } from './arch.js'
+import { addBadrange } from './badblocks/add-badrange.js'
 import { Bus } from './bus/bus.js'
 import type { SubsystemContext } from './context.js'
 import { NdPfn } from './claim/nd-pfn.js'
@@ -25,6 +26,8 @@ import type {
   RegionDescriptor,
 } from './provider/types.js'
 import { probeDimm, removeDimm } from './dimm/dimm-driver.js'
+import { initDimmSecurity } from './dimm/dimm-security.js'
+import { type KeyStore, memoryKeyStore } from './dimm/key-store.js'
 import { disableNamespace, enableNamespace } from './namespace/pmem-driver.js'
 import { disableRegion, enableRegion, probeRegion } from './region/region-driver.js'
 import { Region, type Mapping } from './region/region.js'
@@ -39,6 +42,8 @@ export interface CreateNvdimmOptions {
   logger?: Logger
   /** Devices to leave disabled and settings to restore, from runtimeState() of an earlier run. */
   state?: RuntimeState
+  /** The keyring locked dimms are unlocked from at probe, and ndctl's passphrase commands keep keys in; in memory by default. */
+  keys?: KeyStore
 }
 
 export interface LogEntry {
@@ -71,17 +76,22 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   readonly dmesg: LogEntry[] = []
   /** Providers whose probe failed; their buses were unregistered, the others kept going. */
   readonly probeErrors: ProviderProbeError[] = []
+  /** Dimm passphrases: what the kernel's keyring and ndctl's key blobs hold. */
+  readonly keys: KeyStore
   private readonly ctx: SubsystemContext
   private readonly inits: readonly ProviderInit[]
   private slots: ProviderSlot[] = []
   private state: 'stopped' | 'starting' | 'started' = 'stopped'
   private readonly firmware: Record<string, unknown>
+  private readonly boot: number
 
   constructor(options: CreateNvdimmOptions) {
     super()
     this.arch = typeof options.arch === 'object' ? options.arch : archProfile(options.arch ?? 'x86_64')
     this.inits = [...options.providers]
     this.firmware = { ...options.state?.firmware }
+    this.keys = options.keys ?? memoryKeyStore()
+    this.boot = options.state?.boot ?? 0
     const userLogger = options.logger
     const record = (level: LogEntry['level']) => (message: string) => {
       if (this.dmesg.length >= DMESG_LIMIT) this.dmesg.shift()
@@ -97,7 +107,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       dimmIda: new Ida(),
       regionIda: new Ida(),
       drivers: {
-        enableDimm: probeDimm,
+        enableDimm: (dimm) => probeDimm(dimm, this.keys),
         disableDimm: removeDimm,
         enableRegion,
         disableRegion,
@@ -156,10 +166,12 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         arch: this.arch,
         logger: this.ctx.logger,
         events: this,
+        boot: this.boot,
         firmware: {
-          load: () => this.firmware[index],
+          // Copies both ways: a provider that edits what it loaded must not edit the saved state.
+          load: () => structuredClone(this.firmware[index]),
           save: (value) => {
-            this.firmware[index] = value
+            this.firmware[index] = structuredClone(value)
           },
         },
       })
@@ -199,14 +211,20 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
 
   /** What to hand to the next start() so the system comes back as an administrator left it. */
   runtimeState(): RuntimeState {
-    const state: RuntimeState & Required<Omit<RuntimeState, 'firmware'>> = { dimms: {}, regions: {}, namespaces: {} }
+    const state: RuntimeState & Required<Pick<RuntimeState, 'dimms' | 'regions' | 'namespaces'>> = {
+      dimms: {},
+      regions: {},
+      namespaces: {},
+    }
+    if (this.boot) state.boot = this.boot
     if (Object.keys(this.firmware).length) state.firmware = structuredClone(this.firmware)
     for (const dimm of this.dimms) {
       if (!dimm.enabled && !dimm.probeError) state.dimms[dimm.name] = { enabled: false }
     }
     for (const region of this.regions) {
       const entry: { enabled?: boolean; align?: bigint } = {}
-      if (!region.enabled) entry.enabled = false
+      // A probe failure (a locked dimm) is not a choice to keep either.
+      if (!region.enabled && !region.probeError) entry.enabled = false
       if (region.align !== region.defaultAlign) entry.align = region.align
       if (Object.keys(entry).length) state.regions[region.name] = entry
       for (const namespace of region.namespaces) {
@@ -237,6 +255,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       name: bus.name,
       createDimm: (dimm) => this.createDimm(slot, bus, dimm),
       createRegion: (region) => this.createRegion(slot, bus, region),
+      addBadrange: (spa, length) => addBadrange(bus, spa, length),
       unregister: () => this.unregisterBus(slot, bus),
     }
   }
@@ -257,6 +276,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   }
 
   private async probeNewDimm(dimm: Dimm): Promise<void> {
+    await initDimmSecurity(dimm)
     if (this.ctx.restore.dimms?.[dimm.name]?.enabled === false) return
     await dimm.enable()
   }

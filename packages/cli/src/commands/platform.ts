@@ -9,6 +9,7 @@ import {
   readFirmwareMemmap,
   validateRanges,
 } from '@nvdimm/provider-e820'
+import { nfitPlatformEntries, type NfitInitOptions } from '../nfit-init.js'
 import { DEFAULT_MEMMAP, defaultPlatformSpec } from '../default-platform.js'
 import { providerKinds } from '../kinds.js'
 import { choosePlatformDir, openPlatform } from '../platform-dir.js'
@@ -17,7 +18,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value]
 }
 
-interface InitOptions {
+interface InitOptions extends NfitInitOptions {
   arch: ArchName
   e820: string[]
   e820Table: string[]
@@ -33,14 +34,16 @@ function specFrom(options: InitOptions): PlatformSpec {
     ...options.e820Table.flatMap((file) => parseE820Table(fs.readFileSync(file, 'utf8'))),
     ...options.e820FirmwareMemmap.flatMap((dir) => readFirmwareMemmap(dir)),
   ]
-  if (ranges.length === 0 && options.e820.length + options.e820Table.length + options.e820FirmwareMemmap.length === 0) {
+  const nfitEntries = nfitPlatformEntries(options)
+  const e820Asked = options.e820.length + options.e820Table.length + options.e820FirmwareMemmap.length > 0
+  if (!e820Asked && nfitEntries.length === 0) {
     if (!options.e820Labels) return { ...defaultPlatformSpec, arch: options.arch }
     ranges.push(...parseMemmap(DEFAULT_MEMMAP))
   }
-  return {
-    arch: options.arch,
-    providers: [{ kind: 'e820', entry: e820Entry(validateRanges(ranges), 0, options.e820Labels ?? false) }],
-  }
+  const e820 = ranges.length
+    ? [{ kind: 'e820', entry: e820Entry(validateRanges(ranges), 0, options.e820Labels ?? false) }]
+    : []
+  return { arch: options.arch, providers: [...nfitEntries.map((entry) => ({ kind: 'nfit', entry })), ...e820] }
 }
 
 export function registerPlatform(program: Command): void {
@@ -68,6 +71,21 @@ export function registerPlatform(program: Command): void {
     )
     .option('--e820-firmware-memmap <dir>', 'a /sys/firmware/memmap directory', collect, [])
     .option('--e820-labels', 'give every e820 range a label area (its last 128 KiB) so it can hold several namespaces')
+    .option(
+      '--nfit-qemu <img>',
+      "an existing QEMU nvdimm image: 'IMG[,label-size=128K][,node=N][,unarmed=on]' (repeatable, slot order)",
+      collect,
+      [],
+    )
+    .option('--nfit-qemu-base <addr>', "guest-physical base of QEMU's device memory", '0x100000000')
+    .addOption(
+      new Option('--nfit-persistence <domain>', 'QEMU -machine nvdimm-persistence=').choices(['cpu', 'mem-ctrl']),
+    )
+    .addOption(
+      new Option('--nfit-preset <name>', "an NFIT platform: the kernel's nfit_test buses").choices(['nfit-test']),
+    )
+    .option('--nfit <file>', 'an NFIT table (e.g. /sys/firmware/acpi/tables/NFIT): media files for its ranges')
+    .option('--nfit-no-labels', 'give the dimms of --nfit no label areas')
     .option('-f, --force', 'replace a platform that already exists there')
     .action(async (options: InitOptions, command: Command) => {
       const { dir } = choosePlatformDir(command.optsWithGlobals().platform)
@@ -84,6 +102,15 @@ export function registerPlatform(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const opened = await openPlatform(command.optsWithGlobals().platform)
       process.stdout.write(`${JSON.stringify({ dir: opened.dir, ...(opened.toJSON() as object) }, null, 2)}\n`)
+    })
+
+  platform
+    .command('power-cycle')
+    .description('turn the platform off and on: sysfs settings reset, firmware locks and freezes reset')
+    .action(async (_options: unknown, command: Command) => {
+      const opened = await openPlatform(command.optsWithGlobals().platform)
+      await opened.powerCycle()
+      process.stderr.write(`power cycled platform at ${opened.dir}\n`)
     })
 
   platform

@@ -1,3 +1,4 @@
+import { checkPmemRead, badSectorIn, writePmemClearingPoison } from '../badblocks/pmem-poison.js'
 import { NdBtt } from '../claim/nd-btt.js'
 import { NdPfn } from '../claim/nd-pfn.js'
 import { NvdimmError } from '../errors.js'
@@ -11,7 +12,8 @@ import { hex } from '../units.js'
 /**
  * The block device of a namespace (/dev/pmemR[.N], /dev/pmemR[.N]s): byte-addressable over
  * raw and fsdax namespaces (pmem_do_read()/pmem_do_write() are memcpys), whole sectors under
- * BTT, where each sector write is atomic.
+ * BTT, where each sector write is atomic. On a pmem disk, reading a bad sector fails with EIO
+ * and writing whole bad sectors clears their poison through the platform first.
  */
 export interface BlockDevice {
   readonly name: string
@@ -22,7 +24,11 @@ export interface BlockDevice {
   /** Offsets and lengths must be multiples of this: 1 for pmem disks, the sector size for BTT. */
   readonly granularity: number
   read(offset: bigint, target: Uint8Array): void
-  write(offset: bigint, source: Uint8Array): void
+  /**
+   * Resolves once written. The bytes land before write() returns unless poison has to be
+   * cleared first; bad arguments throw at once.
+   */
+  write(offset: bigint, source: Uint8Array): Promise<void>
   /** REQ_PREFLUSH / fsync: the region's flush sequence. */
   flush(): Promise<void>
 }
@@ -51,16 +57,22 @@ class PmemDisk implements BlockDevice {
     readonly size: bigint,
     readonly sectorSize: number,
     private readonly region: Region,
+    private readonly namespace: Namespace,
   ) {}
 
   read(offset: bigint, target: Uint8Array): void {
     checkRange(this, offset, target.length, 'read')
+    checkPmemRead(this.namespace, this.name, offset, target.length)
     this.media.read(this.dataOffset + offset, target)
   }
 
-  write(offset: bigint, source: Uint8Array): void {
+  write(offset: bigint, source: Uint8Array): Promise<void> {
     checkRange(this, offset, source.length, 'write')
+    if (badSectorIn(this.namespace, offset, BigInt(source.length)) !== undefined) {
+      return writePmemClearingPoison(this.namespace, this.name, this.media, this.dataOffset, offset, source)
+    }
     this.media.write(this.dataOffset + offset, source)
+    return Promise.resolve()
   }
 
   flush(): Promise<void> {
@@ -95,9 +107,10 @@ class BttDisk implements BlockDevice {
     this.engine.read(offset / BigInt(this.sectorSize), target)
   }
 
-  write(offset: bigint, source: Uint8Array): void {
+  write(offset: bigint, source: Uint8Array): Promise<void> {
     checkRange(this, offset, source.length, 'write')
     this.engine.write(offset / BigInt(this.sectorSize), source)
+    return Promise.resolve()
   }
 
   flush(): Promise<void> {
@@ -123,7 +136,7 @@ export function openBlockDevice(namespace: Namespace): BlockDevice {
   if (claim instanceof NdBtt) return new BttDisk(name, claim)
   const media = namespaceMedia(namespace)
   const extent = claim instanceof NdPfn ? claim.dataExtent : undefined
-  if (extent)
-    return new PmemDisk(name, media, extent.offset, extent.length, pmemSectorSize(namespace), namespace.region)
-  return new PmemDisk(name, media, 0n, namespace.size, pmemSectorSize(namespace), namespace.region)
+  const sectorSize = pmemSectorSize(namespace)
+  if (extent) return new PmemDisk(name, media, extent.offset, extent.length, sectorSize, namespace.region, namespace)
+  return new PmemDisk(name, media, 0n, namespace.size, sectorSize, namespace.region, namespace)
 }

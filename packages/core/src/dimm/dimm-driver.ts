@@ -9,6 +9,8 @@ import {
 } from '../namespace/label/label-store.js'
 import { DimmCmd } from '../provider/commands.js'
 import { DimmDrvdata } from './dimm-drvdata.js'
+import { markLockedWithoutLabels, nvdimmSecurityUnlock, refuseLockedLabels } from './dimm-security.js'
+import type { KeyStore } from './key-store.js'
 import type { Dimm } from './dimm.js'
 
 /**
@@ -70,8 +72,11 @@ async function loadLabelArea(ndd: DimmDrvdata): Promise<void> {
   }
 }
 
-/** Bind the nvdimm driver. A failure leaves the dimm disabled, with the reason logged. */
-export async function probeDimm(dimm: Dimm): Promise<void> {
+/**
+ * Bind the nvdimm driver. A failure leaves the dimm disabled, with the reason logged. `keys`
+ * is the keyring a locked dimm is unlocked from.
+ */
+export async function probeDimm(dimm: Dimm, keys?: KeyStore): Promise<void> {
   if (dimm.enabled) return
   const { logger, events } = dimm.bus.ctx
   if (!dimm.cmdMask.has(DimmCmd.GET_CONFIG_DATA)) {
@@ -80,13 +85,16 @@ export async function probeDimm(dimm: Dimm): Promise<void> {
       return
     }
     // A dimm without a label area binds with no driver data.
+    markLockedWithoutLabels(dimm)
     dimm.enabled = true
     events.emit('dimm:enable', dimm)
     return
   }
   dimm.flags.delete('locked')
   const ndd = new DimmDrvdata(dimm)
+  await nvdimmSecurityUnlock(dimm, keys)
   try {
+    refuseLockedLabels(dimm)
     try {
       await ndd.initNsarea()
     } catch (error) {

@@ -5,6 +5,7 @@ import { indexVersionOf } from '../namespace/label/label-store.js'
 import { HEALTH_UNSUPPORTED } from '../health/health.js'
 import type { DimmDescriptor, DimmFlag, DimmRef } from '../provider/types.js'
 import type { DimmDrvdata } from './dimm-drvdata.js'
+import { DimmSecurity } from './dimm-security.js'
 
 /** An nvdimm (nmemN), as __nvdimm_create() makes it. */
 export class Dimm implements DimmRef {
@@ -20,6 +21,11 @@ export class Dimm implements DimmRef {
   probeError: NvdimmError | undefined
   /** Enabled regions using the dimm (nvdimm->busy): label writes from user space are refused while > 0. */
   busy = 0
+  /** What the kernel caches of the dimm's security (sysfs security, frozen), from the provider's security ops. */
+  readonly security: DimmSecurity
+  /** Writes to this dimm's flush-hint addresses so far (generic_nvdimm_flush()), and the last one. */
+  flushHintWrites = 0
+  lastFlushHint: bigint | undefined
 
   constructor(
     readonly bus: Bus,
@@ -29,6 +35,7 @@ export class Dimm implements DimmRef {
     this.name = `nmem${id}`
     this.flags = new Set(descriptor.flags)
     this.cmdMask = new Set(descriptor.cmdMask)
+    this.security = new DimmSecurity(descriptor.ops?.security)
   }
 
   get providerData(): unknown {
@@ -38,6 +45,11 @@ export class Dimm implements DimmRef {
   /** The unique id ndctl prints as "id", when the provider has one. */
   get uniqueId(): string | undefined {
     return this.descriptor.id
+  }
+
+  /** The flush-hint (WPQ flush) addresses the platform gave, none for most providers. */
+  get flushHints(): readonly bigint[] {
+    return this.descriptor.flushHints ?? []
   }
 
   get handle(): number | undefined {

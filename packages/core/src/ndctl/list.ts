@@ -20,6 +20,13 @@ import {
   regionMatches,
 } from './filter.js'
 import { type JsonObject, type JsonValue, toJsonC } from './json.js'
+import {
+  namespaceBadblocksJson,
+  regionBadblocksJson,
+  withNamespaceBadblocks,
+  withRegionBadblocks,
+} from './badblocks-json.js'
+import { busScrubState } from './scrub.js'
 import { busToJson, dimmHealthToJson, dimmToJson, namespaceToJson, regionToJson, type JsonFlags } from './to-json.js'
 import { ndctlBuses, ndctlDimms, ndctlNamespaces, ndctlRegions } from './topology.js'
 
@@ -124,7 +131,7 @@ export async function ndctlList(nd: Nvdimm, options: ListOptions): Promise<strin
     ) {
       continue
     }
-    walkBus(acc, bus, list.buses, flags)
+    await walkBus(acc, bus, list.buses, flags)
 
     if (list.dimms) {
       for (const dimm of ndctlDimms(bus)) {
@@ -150,20 +157,20 @@ export async function ndctlList(nd: Nvdimm, options: ListOptions): Promise<strin
       }
       if (numaNode !== undefined && region.numaNode !== numaNode) continue
       if (options.type === 'blk') continue
-      if (!walkRegion(acc, region, list, options.dimm, flags)) continue
+      if (!(await walkRegion(acc, region, list, options.dimm, flags))) continue
       if (!list.namespaces) continue
       for (const namespace of ndctlNamespaces(region)) {
         if (!namespaceMatches(namespace, options.namespace)) continue
         if (modeFilter !== undefined && namespace.mode !== modeFilter) continue
         if (numaNode !== undefined && namespace.numaNode !== numaNode) continue
-        walkNamespace(acc, namespace, list, flags)
+        await walkNamespace(acc, namespace, list, flags)
       }
     }
   }
   return display(acc, flags)
 }
 
-function walkBus(acc: Accumulator, bus: Bus, listBuses: boolean, flags: JsonFlags): void {
+async function walkBus(acc: Accumulator, bus: Bus, listBuses: boolean, flags: JsonFlags): Promise<void> {
   // A new bus starts fresh sub-lists only when buses are listed (they nest in it).
   if (acc.jbuses) {
     acc.jdimms = undefined
@@ -173,7 +180,7 @@ function walkBus(acc: Accumulator, bus: Bus, listBuses: boolean, flags: JsonFlag
   }
   if (!listBuses) return
   acc.jbuses ??= []
-  acc.jbus = busToJson(bus, flags)
+  acc.jbus = busToJson(bus, flags, await busScrubState(bus))
   acc.jbuses.push(acc.jbus)
 }
 
@@ -196,13 +203,13 @@ async function walkDimm(
   acc.jdimms.push(jdimm)
 }
 
-function walkRegion(
+async function walkRegion(
   acc: Accumulator,
   region: Region,
   list: { regions: boolean; dimms: boolean; idle: boolean; configured: boolean },
   dimmIdent: string | undefined,
   flags: JsonFlags,
-): boolean {
+): Promise<boolean> {
   if (!list.regions) return true
   if (!list.configured && !list.idle && !region.enabled) return true
   if (!acc.jregions) {
@@ -212,18 +219,21 @@ function walkRegion(
   const mappingDimms = list.dimms
     ? (dimm: Dimm) => dimmMatches(dimm, dimmIdent) && (list.configured || list.idle || dimm.enabled)
     : undefined
-  acc.jregion = regionToJson(region, flags, mappingDimms)
+  acc.jregion = withRegionBadblocks(
+    regionToJson(region, flags, mappingDimms),
+    await regionBadblocksJson(region, flags.mediaErrors),
+  )
   acc.jnamespaces = undefined
   acc.jregions.push(acc.jregion)
   return true
 }
 
-function walkNamespace(
+async function walkNamespace(
   acc: Accumulator,
   namespace: Namespace,
   list: { idle: boolean; configured: boolean },
   flags: JsonFlags,
-): void {
+): Promise<void> {
   const configured = namespace.size > 0n
   if (!namespace.active && !list.idle && !(list.configured && configured)) return
   if (!acc.jnamespaces) {
@@ -232,7 +242,8 @@ function walkNamespace(
     if (container) container.namespaces = acc.jnamespaces
   }
   const json = namespaceToJson(namespace, flags)
-  if (json) acc.jnamespaces.push(json)
+  if (json)
+    acc.jnamespaces.push(withNamespaceBadblocks(json, await namespaceBadblocksJson(namespace, flags.mediaErrors)))
 }
 
 /** util_display_json_array(): under --human a single element prints bare. */

@@ -23,8 +23,12 @@ export interface JsonFlags {
 }
 
 /** util_bus_to_json() */
-export function busToJson(bus: Bus, _flags: JsonFlags): JsonObject {
-  return { provider: bus.providerName, dev: bus.name }
+export function busToJson(bus: Bus, _flags: JsonFlags, scrubState?: 'active' | 'idle'): JsonObject {
+  const json: JsonObject = { provider: bus.providerName, dev: bus.name }
+  // ndctl returns here when the scrub state cannot be read: no scrub_state, and no firmware either.
+  if (scrubState === undefined) return json
+  json.scrub_state = scrubState
+  return json
 }
 
 /** util_dimm_to_json() */
@@ -36,10 +40,40 @@ export function dimmToJson(dimm: Dimm, flags: JsonFlags): JsonObject {
   if (!dimm.enabled) json.state = 'disabled'
   const reported = new Set(dimm.descriptor.firmwareFlags ?? [])
   for (const flag of DIMM_FIRMWARE_FLAGS) if (reported.has(flag)) json[`flag_${flag}`] = true
+  // sysfs security (absent when the dimm reports none) and frozen
+  if (dimm.security.supported) json.security = dimm.security.state
+  if (dimm.security.frozen) json.security_frozen = true
   return json
 }
 
-/** util_dimm_health_to_json(): undefined when the dimm reports no health at all. */
+/**
+ * smart_threshold_to_json() (ndctl/json-smart.c): each alarm's enable bit, and its trip point
+ * when enabled. Nothing when the dimm has no threshold command or the command fails.
+ */
+async function smartThresholdsToJson(dimm: Dimm, json: JsonObject): Promise<void> {
+  const smart = dimm.descriptor.ops?.smart
+  if (!smart?.thresholds) return
+  let thresholds
+  try {
+    thresholds = await smart.thresholds()
+  } catch {
+    return
+  }
+  json.alarm_enabled_media_temperature = thresholds.alarmTemperature
+  if (thresholds.alarmTemperature) json.temperature_threshold = new JsonDouble(thresholds.temperature ?? 0)
+  json.alarm_enabled_ctrl_temperature = thresholds.alarmControllerTemperature
+  if (thresholds.alarmControllerTemperature) {
+    json.controller_temperature_threshold = new JsonDouble(thresholds.controllerTemperature ?? 0)
+  }
+  json.alarm_enabled_spares = thresholds.alarmSpares
+  if (thresholds.alarmSpares) json.spares_threshold = thresholds.spares ?? 0
+}
+
+/**
+ * util_dimm_health_to_json() (ndctl/json-smart.c): undefined when the dimm has no SMART
+ * command, {"health_state":"unknown"} when it fails. Temperatures are json doubles; the three
+ * alarm flags share one valid bit, so one reported alarm brings the other two as false.
+ */
 export async function dimmHealthToJson(dimm: Dimm): Promise<JsonObject | undefined> {
   if (!dimm.descriptor.health) return undefined
   let health
@@ -55,11 +89,13 @@ export async function dimmHealthToJson(dimm: Dimm): Promise<JsonObject | undefin
     json.controller_temperature_celsius = new JsonDouble(health.controllerTemperature)
   }
   if (health.sparesPercentage !== undefined) json.spares_percentage = health.sparesPercentage
-  if (health.alarmTemperature !== undefined) json.alarm_temperature = health.alarmTemperature
-  if (health.alarmControllerTemperature !== undefined) {
-    json.alarm_controller_temperature = health.alarmControllerTemperature
+  const alarms = [health.alarmTemperature, health.alarmControllerTemperature, health.alarmSpares]
+  if (alarms.some((alarm) => alarm !== undefined)) {
+    json.alarm_temperature = health.alarmTemperature ?? false
+    json.alarm_controller_temperature = health.alarmControllerTemperature ?? false
+    json.alarm_spares = health.alarmSpares ?? false
   }
-  if (health.alarmSpares !== undefined) json.alarm_spares = health.alarmSpares
+  await smartThresholdsToJson(dimm, json)
   if (health.lifeUsedPercentage !== undefined) json.life_used_percentage = health.lifeUsedPercentage
   if (health.shutdownState !== undefined) json.shutdown_state = health.shutdownState
   if (health.shutdownCount !== undefined) json.shutdown_count = health.shutdownCount

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { isUuid } from '../util/uuid.js'
 import { ARCH_NAMES, type ArchName } from '../arch.js'
 import { NvdimmError } from '../errors.js'
+import { fileKeyStore } from '../dimm/key-store.js'
 import { FileMedia } from '../media/file-media.js'
 import type { Media } from '../media/media.js'
 import type { Logger } from '../provider/types.js'
@@ -24,6 +25,8 @@ import type { MediaOpener, PlatformProviderKind } from './provider-kind.js'
 export const PLATFORM_FILE = 'platform.json'
 export const LOCK_FILE = 'lock'
 export const MEDIA_DIR = 'media'
+/** The dimm passphrases (0700, one 0600 blob per key), see fileKeyStore(). */
+export const KEYS_DIR = 'keys'
 
 /** Any 8-4-4-4-12 hex uuid (labels carry ones that are not RFC 4122 variants). */
 const uuidText = z.string().refine(isUuid, 'a uuid (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)')
@@ -42,6 +45,7 @@ const runtimeSchema = z.object({
       }),
     )
     .optional(),
+  boot: z.number().int().min(0).optional(),
   firmware: z.record(z.string(), z.unknown()).optional(),
 })
 
@@ -186,8 +190,15 @@ export class Platform {
     return JSON.parse(encodeDescription(this.arch, this.providers, this.runtime, this.kinds))
   }
 
-  /** Build and start the subsystem over this platform's media. */
+  /**
+   * Build and start the subsystem over this platform's media, in the state platform.json holds
+   * now (another process, or update() on this object, may have changed it since it was opened).
+   */
   async start(options: StartOptions = {}): Promise<PlatformSession> {
+    return Platform.open(this.dir, this.kinds, this.options).startAsOpened(options)
+  }
+
+  private async startAsOpened(options: StartOptions): Promise<PlatformSession> {
     const opened: Media[] = []
     const media: MediaOpener = {
       open: (file) => {
@@ -206,6 +217,10 @@ export class Platform {
         providers,
         arch: this.arch,
         state: this.runtime,
+        keys: fileKeyStore(path.join(this.dir, KEYS_DIR), {
+          fs: this.options.fs ?? realFs,
+          readOnly: options.readOnly ?? false,
+        }),
         ...(options.logger ? { logger: options.logger } : {}),
       })
       await nd.start()
@@ -236,7 +251,7 @@ export class Platform {
     try {
       sweep(this.dir, ops)
       const fresh = Platform.open(this.dir, this.kinds, this.options)
-      const session = await fresh.start(options)
+      const session = await fresh.startAsOpened(options)
       try {
         return await change(session.nd)
       } finally {
@@ -245,10 +260,42 @@ export class Platform {
         const next = encodeDescription(fresh.arch, fresh.providers, runtime, this.kinds)
         const current = encodeDescription(fresh.arch, fresh.providers, fresh.runtime, this.kinds)
         if (next !== current) writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), next)
+        // Keys the firmware no longer wants go only once its new state is saved.
+        session.nd.keys.commit()
       }
     } finally {
       lock.release()
     }
+  }
+
+  /** Turn the platform off and on again: a clean shutdown, then the next start is a new boot. */
+  async powerCycle(): Promise<void> {
+    const ops = this.options.fs ?? realFs
+    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
+    try {
+      const fresh = Platform.open(this.dir, this.kinds, this.options)
+      const next = encodeDescription(fresh.arch, fresh.providers, afterPowerCycle(fresh.runtime), this.kinds)
+      writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), next)
+    } finally {
+      lock.release()
+    }
+  }
+}
+
+/**
+ * The runtime state a power cycle leaves: what sysfs held (enabled devices, region align) is
+ * gone, what firmware and boot scripts keep stays, and the boot count moves on.
+ */
+export function afterPowerCycle(runtime: RuntimeState): RuntimeState {
+  const namespaces = Object.fromEntries(
+    Object.entries(runtime.namespaces ?? {}).flatMap(([name, state]) =>
+      state.devdaxNone ? [[name, { devdaxNone: state.devdaxNone }]] : [],
+    ),
+  )
+  return {
+    ...(Object.keys(namespaces).length ? { namespaces } : {}),
+    boot: (runtime.boot ?? 0) + 1,
+    ...(runtime.firmware ? { firmware: runtime.firmware } : {}),
   }
 }
 

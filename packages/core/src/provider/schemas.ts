@@ -31,6 +31,7 @@ export const busDescriptorSchema = z.object({
   dimmFamilyMask: z.array(z.number().int().min(0).max(63)).optional(),
   ndctl: fn.optional(),
   clearToSend: fn.optional(),
+  ops: z.custom<object>((value) => typeof value === 'object' && value !== null, 'expected bus ops').optional(),
 })
 
 export const dimmDescriptorSchema = z.object({

@@ -3,6 +3,7 @@ import type { ArchProfile } from '../arch.js'
 import type { NvdimmEvents } from '../events.js'
 import type { Health } from '../health/health.js'
 import type { Media } from '../media/media.js'
+import type { BusOps } from './bus-ops.js'
 import type { DimmOps, FirmwareStore } from './dimm-ops.js'
 import { providerSymbol } from './symbols.js'
 
@@ -81,6 +82,8 @@ export interface BusDescriptor {
   ndctl?(dimm: DimmRef | null, cmd: number, input: Uint8Array): Promise<CommandResult>
   /** Refuse a command for now (the NFIT refuses ARS_START while a scrub runs): throw EBUSY. */
   clearToSend?(dimm: DimmRef | null, cmd: number, input: Uint8Array): Promise<void>
+  /** Scrub, clear-error, error injection, translate SPA: what the bus supports. */
+  ops?: BusOps
 }
 
 /** __nvdimm_create() arguments */
@@ -145,6 +148,11 @@ export interface BusHandle {
   readonly name: string
   createDimm(descriptor: DimmDescriptor): DimmRef
   createRegion(descriptor: RegionDescriptor): RegionRef
+  /**
+   * nvdimm_bus_add_badrange(): the platform found poison at [spa, spa + length) (a scrub record,
+   * a machine check); the region and namespace badblocks that cover it follow.
+   */
+  addBadrange(spa: bigint, length: bigint): void
   unregister(): Promise<void>
 }
 
@@ -164,6 +172,8 @@ export interface ProviderComponents {
   readonly events: EventEmitter<NvdimmEvents>
   /** This provider's firmware state from the last run, and where to put the new one. */
   readonly firmware: FirmwareStore
+  /** Which boot of the platform this is (RuntimeState.boot): a change means the power was cycled. */
+  readonly boot: number
 }
 
 export type ProviderStability = 'stable' | 'experimental'

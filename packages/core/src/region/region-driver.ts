@@ -1,6 +1,7 @@
 import { ClaimDevice } from '../claim/claim-device.js'
 import { disableClaim, restoreDevdaxNone } from '../claim/claim-driver.js'
 import { createClaimSeed, unregisterClaimDevice } from '../claim/claim-registry.js'
+import { activateRegionDimms } from '../dimm/dimm-security.js'
 import { NvdimmError } from '../errors.js'
 import { activeSlots } from '../namespace/label/label-store.js'
 import { activateLabels, deactivateLabels, scanLabels } from '../namespace/namespace-scan.js'
@@ -82,12 +83,16 @@ export async function probeRegion(region: Region, restore?: RuntimeState): Promi
   const { events, logger } = region.bus.ctx
   let devs: Namespace[]
   try {
+    activateRegionDimms(region)
     devs = registerNamespaces(region)
   } catch (error) {
-    if (error instanceof NvdimmError)
+    if (error instanceof NvdimmError) {
+      region.probeError = error
       logger.error(`nd_region: probe of ${region.name} failed: ${error.message} (${error.errno})`)
+    }
     throw error
   }
+  region.probeError = undefined
   region.enabled = true
   events.emit('region:enable', region)
   for (const kind of ['btt', 'pfn', 'dax'] as const) createClaimSeed(region, kind)

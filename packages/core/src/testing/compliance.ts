@@ -153,6 +153,71 @@ export function providerCompliance(options: ComplianceOptions): void {
         }
       }))
 
+    it('round-trips SMART thresholds through ops.smart, where a dimm has them', () =>
+      withStarted(options, async (nd) => {
+        for (const dimm of nd.dimms) {
+          const smart = dimm.descriptor.ops?.smart
+          if (!smart?.thresholds) continue
+          const before = await smart.thresholds()
+          for (const alarm of ['alarmTemperature', 'alarmControllerTemperature', 'alarmSpares'] as const) {
+            expect(typeof before[alarm]).toBe('boolean')
+          }
+          if (!smart.setThresholds) continue
+          // Only the fields given change: flip the spares alarm and move its trip point.
+          const change = { alarmSpares: !before.alarmSpares, spares: before.spares === 10 ? 11 : 10 }
+          await smart.setThresholds(change)
+          const after = await smart.thresholds()
+          expect(after).toMatchObject(change)
+          expect(after.alarmTemperature).toBe(before.alarmTemperature)
+          expect(after.temperature).toBe(before.temperature)
+          expect(after.alarmControllerTemperature).toBe(before.alarmControllerTemperature)
+          await smart.setThresholds(before)
+          expect(await smart.thresholds()).toMatchObject({ alarmSpares: before.alarmSpares })
+        }
+      }))
+
+    it('changes health() with ops.smart.inject and restores it on uninject, where a dimm can inject', () =>
+      withStarted(options, async (nd) => {
+        // A field the dimm's family cannot inject is refused with one of these.
+        const unsupported = (error: unknown) =>
+          error instanceof NvdimmError && ['ENXIO', 'EOPNOTSUPP', 'ENOTSUP', 'ENOTTY'].includes(error.errno)
+        const cases = [
+          { injection: { fatal: true }, field: 'fatal', check: { state: 'fatal' }, key: 'state' },
+          {
+            injection: { unsafeShutdown: true },
+            field: 'unsafeShutdown',
+            check: { shutdownState: 'dirty' },
+            key: 'shutdownState',
+          },
+          { injection: { spares: 3 }, field: 'spares', check: { sparesPercentage: 3 }, key: 'sparesPercentage' },
+          {
+            injection: { mediaTemperature: 52 },
+            field: 'mediaTemperature',
+            check: { temperature: 52 },
+            key: 'temperature',
+          },
+        ] as const
+        for (const dimm of nd.dimms) {
+          const inject = dimm.descriptor.ops?.smart?.inject
+          if (!inject || !dimm.descriptor.health) continue
+          let injected = 0
+          for (const { injection, field, check, key } of cases) {
+            const before = await dimm.health()
+            try {
+              await inject.call(dimm.descriptor.ops!.smart, injection)
+            } catch (error) {
+              if (unsupported(error)) continue
+              throw error
+            }
+            injected++
+            expect(await dimm.health()).toMatchObject(check)
+            await inject.call(dimm.descriptor.ops!.smart, { uninject: [field] })
+            expect((await dimm.health())[key]).toBe(before[key])
+          }
+          expect(injected).toBeGreaterThan(0)
+        }
+      }))
+
     it('unregisters everything on stop and comes back with the same names', async () => {
       const nd = await started(options)
       const names = (n: Nvdimm) => [...n.buses, ...n.dimms, ...n.regions, ...n.namespaces].map((d) => d.name)

@@ -13,7 +13,9 @@ export type {
   MockMapping,
   MockProviderInit,
   MockRegion,
+  MockSmartOp,
   MockTopology,
+  SmartInjectField,
 } from './mock-provider.js'
 export { providerCompliance } from './compliance.js'
 export type { ComplianceOptions, ComplianceSetup } from './compliance.js'

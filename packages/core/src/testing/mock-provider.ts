@@ -1,5 +1,6 @@
 import { NvdimmError } from '../errors.js'
 import type { Health } from '../health/health.js'
+import type { DimmSmartOps, SmartInjection, SmartThresholds } from '../provider/dimm-ops.js'
 import { MemoryMedia } from '../media/memory-media.js'
 import { SimulatedCrash } from './crash.js'
 import { DimmCmd } from '../provider/commands.js'
@@ -35,8 +36,31 @@ export interface MockDimm {
   configSize?: number
   /** Largest transfer per GET/SET_CONFIG_DATA; defaults to 4 KiB. */
   maxXfer?: number
+  /** The SMART read (ops-less `health()`); absent: the dimm has no SMART command. */
   health?: Health
+  /** SMART thresholds: the dimm offers ops.smart.thresholds() and setThresholds(). */
+  smartThresholds?: SmartThresholds
+  /**
+   * The inject-smart fields the dimm accepts through ops.smart.inject (true: all of them).
+   * Others are refused with ENXIO, as libndctl refuses a field its dimm family has no op for.
+   * Uninject restores the field to its value in `health`, the firmware's own.
+   */
+  smartInject?: boolean | readonly SmartInjectField[]
 }
+
+/** The fields one inject-smart request can name. */
+export type SmartInjectField = NonNullable<SmartInjection['uninject']>[number]
+
+const SMART_INJECT_FIELDS: readonly SmartInjectField[] = [
+  'mediaTemperature',
+  'controllerTemperature',
+  'spares',
+  'fatal',
+  'unsafeShutdown',
+]
+
+/** The SMART calls a test can make fail: 'health' is the SMART read itself. */
+export type MockSmartOp = 'health' | 'thresholds' | 'setThresholds' | 'inject'
 
 export interface MockMapping {
   /** Index into the bus's dimms. */
@@ -90,6 +114,11 @@ export interface MockControl {
   /** A dimm's label area, to inspect or corrupt: by name once probed, or by index in topology order. */
   labelArea(dimm: string | number): Uint8Array
   setHealth(dimm: string, health: Health): void
+  /** A dimm's SMART thresholds as its firmware holds them (undefined: it has none); dimms as in labelArea(). */
+  smartThresholds(dimm: string | number): SmartThresholds | undefined
+  setSmartThresholds(dimm: string | number, thresholds: SmartThresholds): void
+  /** Make one SMART call of a dimm fail with `error` until cleared (no error). */
+  failSmart(dimm: string | number, op: MockSmartOp, error?: NvdimmError): void
   /**
    * Power fails during the `write`-th SET_CONFIG_DATA from now (0-based): that write lands
    * half done and every command after it fails with SimulatedCrash, until revive().
@@ -107,9 +136,76 @@ interface DimmState {
   config: Uint8Array
   maxXfer: number
   health: Health | undefined
+  thresholds: SmartThresholds | undefined
+  smartFailures: Map<MockSmartOp, NvdimmError>
 }
 
 const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
+
+/** Throw the failure a test set for this SMART call, else hand back the dimm's state. */
+function smartCall(label: DimmState, op: MockSmartOp): DimmState {
+  const failure = label.smartFailures.get(op)
+  if (failure) throw failure
+  return label
+}
+
+/** Apply one inject-smart request the way nfit_test's smart-inject DSM does. */
+function injectSmart(
+  label: DimmState,
+  own: Health,
+  fields: readonly SmartInjectField[],
+  request: SmartInjection,
+): void {
+  const named = new Set<SmartInjectField>(request.uninject ?? [])
+  if (request.mediaTemperature !== undefined) named.add('mediaTemperature')
+  if (request.controllerTemperature !== undefined) named.add('controllerTemperature')
+  if (request.spares !== undefined) named.add('spares')
+  if (request.fatal) named.add('fatal')
+  if (request.unsafeShutdown) named.add('unsafeShutdown')
+  for (const field of named) {
+    if (!fields.includes(field)) throw new NvdimmError('ENXIO', `mock: this dimm cannot inject ${field}`)
+  }
+  const health: Health = { ...label.health }
+  const set = <K extends keyof Health>(key: K, value: Health[K]) => {
+    if (value === undefined) delete health[key]
+    else health[key] = value
+  }
+  if (request.mediaTemperature !== undefined) health.temperature = request.mediaTemperature
+  if (request.controllerTemperature !== undefined) health.controllerTemperature = request.controllerTemperature
+  if (request.spares !== undefined) health.sparesPercentage = request.spares
+  if (request.fatal) health.state = 'fatal'
+  if (request.unsafeShutdown) {
+    health.shutdownState = 'dirty'
+    if (health.shutdownCount !== undefined) health.shutdownCount++
+  }
+  for (const field of request.uninject ?? []) {
+    if (field === 'mediaTemperature') set('temperature', own.temperature)
+    else if (field === 'controllerTemperature') set('controllerTemperature', own.controllerTemperature)
+    else if (field === 'spares') set('sparesPercentage', own.sparesPercentage)
+    else if (field === 'fatal') set('state', own.state)
+    else set('shutdownState', own.shutdownState)
+  }
+  label.health = health
+}
+
+/** ops.smart for a mock dimm: thresholds and injection as its spec allows. */
+function smartOps(spec: MockDimm, label: DimmState): { ops?: { smart: DimmSmartOps } } {
+  const smart: DimmSmartOps = {}
+  if (spec.smartThresholds) {
+    smart.thresholds = async () => ({ ...smartCall(label, 'thresholds').thresholds! })
+    smart.setThresholds = async (change) => {
+      const current = smartCall(label, 'setThresholds').thresholds!
+      const defined = Object.entries(change).filter(([, value]) => value !== undefined)
+      label.thresholds = { ...current, ...Object.fromEntries(defined) }
+    }
+  }
+  const own = spec.health
+  if (spec.smartInject && own) {
+    const fields = spec.smartInject === true ? SMART_INJECT_FIELDS : spec.smartInject
+    smart.inject = async (request) => injectSmart(smartCall(label, 'inject'), own, fields, request)
+  }
+  return Object.keys(smart).length ? { ops: { smart } } : {}
+}
 
 export function mockProvider(topology: MockTopology): MockProviderInit {
   const failures: CommandFailure[] = []
@@ -121,6 +217,8 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
       config: new Uint8Array(spec.configSize ?? 128 * 1024),
       maxXfer: spec.maxXfer ?? 4096,
       health: spec.health,
+      thresholds: spec.smartThresholds ? { ...spec.smartThresholds } : undefined,
+      smartFailures: new Map(),
     })),
   )
 
@@ -184,7 +282,8 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
             flags,
             ...(spec.firmwareFlags ? { firmwareFlags: spec.firmwareFlags } : {}),
             cmdMask: spec.cmdMask ?? (labeling ? LABEL_COMMANDS : []),
-            ...(spec.health ? { health: async () => ({ ...label.health }) } : {}),
+            ...(spec.health ? { health: async () => ({ ...smartCall(label, 'health').health }) } : {}),
+            ...smartOps(spec, label),
           })
           dimms.set(ref.name, label)
           return ref
@@ -222,6 +321,18 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
     labelArea: (dimm) => state(dimm).config,
     setHealth: (dimm, health) => {
       state(dimm).health = health
+    },
+    smartThresholds: (dimm) => {
+      const thresholds = state(dimm).thresholds
+      return thresholds ? { ...thresholds } : undefined
+    },
+    setSmartThresholds: (dimm, thresholds) => {
+      state(dimm).thresholds = { ...thresholds }
+    },
+    failSmart: (dimm, op, error) => {
+      const failures = state(dimm).smartFailures
+      if (error) failures.set(op, error)
+      else failures.delete(op)
     },
     crashAtWrite: (write) => {
       crashAt = writes + write

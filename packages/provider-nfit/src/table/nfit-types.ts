@@ -18,6 +18,52 @@ export const NfitType = {
   CAPABILITIES: 7,
 } as const
 
+/** Short names of the sub-table types, indexed by type: the JSON form's `"type"`. */
+export const NFIT_SUBTABLE_NAMES = [
+  'spa',
+  'memdev',
+  'interleave',
+  'smbios',
+  'dcr',
+  'bdw',
+  'flush',
+  'capabilities',
+] as const
+export type NfitSubtableName = (typeof NFIT_SUBTABLE_NAMES)[number]
+
+/** What each sub-table type is, in words, for messages. */
+export const NFIT_SUBTABLE_DESCRIPTIONS = [
+  'system physical address range',
+  'memory device',
+  'interleave',
+  'SMBIOS management information',
+  'control region',
+  'block data window',
+  'flush hint address',
+  'platform capabilities',
+] as const
+
+/**
+ * Sub-table sizes (include/acpi/actbl2.h; the kernel's nfit_init() asserts SPA 64, memdev 48,
+ * DCR 80, BDW 40, capabilities 16). Variable ones give their fixed part.
+ */
+export const NFIT_SUBTABLE_HEADER_SIZE = 4
+export const SPA_SIZE = 56
+/** With the ACPI 6.4 location cookie: sizeof_spa() when flags has SPA_LOCATION_COOKIE_VALID. */
+export const SPA_COOKIE_SIZE = 64
+export const MEMDEV_SIZE = 48
+/** Plus 4 bytes per line offset. */
+export const INTERLEAVE_FIXED_SIZE = 16
+/** Plus the SMBIOS data. */
+export const SMBIOS_FIXED_SIZE = 8
+export const DCR_SIZE = 80
+export const BDW_SIZE = 40
+/** Plus 8 bytes per hint address. */
+export const FLUSH_FIXED_SIZE = 16
+export const CAPABILITIES_SIZE = 16
+/** Sub-table lengths are u16. */
+export const NFIT_SUBTABLE_MAX_SIZE = 0xffff
+
 export interface NfitHeader {
   /** Bytes of the whole table, as the header says. */
   length: number
@@ -148,14 +194,7 @@ export interface NfitUnknown {
 }
 
 export type NfitSubtable =
-  | NfitSpa
-  | NfitMemdev
-  | NfitInterleave
-  | NfitSmbios
-  | NfitDcr
-  | NfitBdw
-  | NfitFlush
-  | NfitCapabilities
+  NfitSpa | NfitMemdev | NfitInterleave | NfitSmbios | NfitDcr | NfitBdw | NfitFlush | NfitCapabilities
 
 export interface NfitTable {
   header: NfitHeader
@@ -167,4 +206,9 @@ export interface NfitTable {
 export interface NfitWarning {
   offset: number
   message: string
+}
+
+/** Whether a sub-table is one the decoder kept as bytes. */
+export function isNfitUnknown(subtable: NfitSubtable | NfitUnknown): subtable is NfitUnknown {
+  return (subtable as NfitUnknown).unknown === true
 }

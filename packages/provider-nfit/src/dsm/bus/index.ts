@@ -1,0 +1,10 @@
+/** The NFIT root device's DSM: ARS, clear-error, translate SPA and error-injection payloads, the emulated platform firmware, and the kernel driver's use of it as core's BusOps. */
+export * from './ars-payloads.js'
+export * from './bus-firmware.js'
+export * from './bus-firmware-state.js'
+export * from './bus-functions.js'
+export * from './bus-xlat.js'
+export * from './clear-error-payload.js'
+export * from './error-inject-payloads.js'
+export * from './nfit-bus-ops.js'
+export * from './translate-spa-payload.js'
