@@ -18,7 +18,7 @@ import {
   type QemuPersistence,
 } from './presets/qemu.js'
 import { nfitTest0Table, nfitTest1Table } from './presets/nfit-test.js'
-import { decodeNfit, encodeNfit } from './table/index.js'
+import { checkNfitReferences, decodeNfit, encodeNfit } from './table/index.js'
 import { NfitType, type NfitSpa, type NfitTable } from './table/nfit-types.js'
 import { nfitTopology } from './topology/nfit-topology.js'
 
@@ -55,6 +55,7 @@ const entrySchema = z
   .superRefine((entry, ctx) => {
     try {
       const { table } = decodeNfit(entry.table)
+      checkNfitReferences(table)
       nfitTopology(table)
     } catch (error) {
       ctx.addIssue({ code: 'custom', path: ['table'], message: (error as Error).message })

@@ -1,7 +1,14 @@
 import * as fs from 'node:fs'
 import type { Command } from 'commander'
 import { NvdimmError } from '@nvdimm/core'
-import { decodeNfit, encodeNfit, formatNfit, nfitFromJson, nfitToJson } from '@nvdimm/provider-nfit'
+import {
+  checkNfitReferences,
+  decodeNfit,
+  encodeNfit,
+  formatNfit,
+  nfitFromJson,
+  nfitToJson,
+} from '@nvdimm/provider-nfit'
 import { printLines } from '../output.js'
 
 function readInput(file: string | undefined, what: string): Buffer {
@@ -26,6 +33,12 @@ export function registerNfit(program: Command): void {
         checksum: options.ignoreChecksum ? 'ignore' : 'verify',
       })
       printLines(warnings.map((warning) => `warning: ${warning.message}`))
+      // A dangling index is worth knowing about, but the table is still worth reading.
+      try {
+        checkNfitReferences(table)
+      } catch (error) {
+        printLines([`warning: ${(error as Error).message}`])
+      }
       process.stdout.write(options.json ? `${JSON.stringify(nfitToJson(table), null, 2)}\n` : formatNfit(table))
     })
 
