@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { isNvdimmError, NvdimmError } from '@nvdimm/core'
+import { registerFirmware } from './commands/firmware.js'
 import { registerInfoblock } from './commands/infoblock.js'
 import { registerLabels } from './commands/labels.js'
 import { registerList } from './commands/list.js'
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerLabels(program)
   registerSecurity(program)
   registerSmart(program)
+  registerFirmware(program)
   registerMonitor(program)
   registerPlatform(program)
   registerNfit(program)

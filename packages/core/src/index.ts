@@ -290,6 +290,8 @@ export {
   parseSmartRequest,
 } from './ndctl/inject-smart.js'
 export type { InjectSmartOptions, SmartInjectStep, SmartRequest } from './ndctl/inject-smart.js'
+export { checkUpdateFirmwareOptions, ndctlUpdateFirmware } from './ndctl/update-firmware.js'
+export type { UpdateFirmwareOptions } from './ndctl/update-firmware.js'
 export {
   applyMonitorConfig,
   DIMM_EVENTS,

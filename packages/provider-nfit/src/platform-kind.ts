@@ -41,6 +41,8 @@ const entrySchema = z
     preset: z.enum(['qemu', 'nfit-test', 'table']).default('table'),
     /** The DSM functions of the dimms: QEMU's label functions, or nfit_test's whole Intel family. */
     dimmFirmware: z.enum(['qemu', 'intel']).default('qemu'),
+    /** The root device's DSM (ARS, clear error, error injection); by default with the Intel dimm firmware. */
+    busFirmware: z.boolean().optional(),
     table: tableHex,
     /** The bytes of each memory range, by SPA range index. */
     ranges: z.array(windowSchema.extend({ rangeIndex: z.number().int().min(0).max(0xffff) })),
@@ -95,6 +97,7 @@ export const nfitKind: PlatformProviderKind<NfitEntry> = {
       table: entry.table,
       providerName: entry.providerName,
       dimmFirmware: entry.dimmFirmware,
+      ...(entry.busFirmware !== undefined ? { busFirmware: entry.busFirmware } : {}),
       labelAreas,
       rangeMedia: (spa) => {
         const range = ranges.get(spa.rangeIndex)
@@ -194,11 +197,16 @@ export function nfitTableEntry(
 /**
  * The kernel's nfit_test buses (tools/testing/nvdimm/test/nfit.c): nfit_test.0 with its four
  * labelled dimms and two interleave sets, and nfit_test.1, whose dimm holds no labels so its
- * range is a label-less namespace.
+ * range is a label-less namespace, and has no SMART.
  */
 export function nfitTestEntries(): z.input<typeof entrySchema>[] {
   return [
     nfitTableEntry(nfitTest0Table(), { providerName: 'nfit_test.0', preset: 'nfit-test' }),
-    nfitTableEntry(nfitTest1Table(), { providerName: 'nfit_test.1', preset: 'nfit-test', labels: false }),
+    // nfit_test.1's dimms answer only the label and LSS functions; its bus scrubs.
+    {
+      ...nfitTableEntry(nfitTest1Table(), { providerName: 'nfit_test.1', preset: 'nfit-test', labels: false }),
+      dimmFirmware: 'qemu',
+      busFirmware: true,
+    },
   ]
 }

@@ -22,6 +22,18 @@ describe('nvdimm nfit decode / encode', () => {
     expect(Buffer.compare(fs.readFileSync(out), fs.readFileSync(table))).toBe(0)
   })
 
+  it("builds QEMU's table from the sizes of its backing files", (ctx) => {
+    if (!hasGolden) return ctx.skip('../shared/golden is absent')
+    const out = path.join(box.root, 'qemu.bin')
+    const run = nvdimm(
+      ['nfit', 'encode', '--qemu', '268566528,label-size=128K', '--qemu', '256M,label-size=128K', '-o', out],
+      box.env,
+    )
+    expect(run).toMatchObject({ rc: 0, stderr: '' })
+    expect(Buffer.compare(fs.readFileSync(out), fs.readFileSync(path.join(QEMU, 'nfit.bin')))).toBe(0)
+    expect(nvdimm(['nfit', 'encode', '--nfit-test', '2'], box.env)).toMatchObject({ rc: 234 })
+  })
+
   it('refuses a damaged table with the offset and the fault', (ctx) => {
     if (!hasGolden) return ctx.skip('../shared/golden is absent')
     const bad = path.join(box.root, 'bad.bin')

@@ -27,7 +27,15 @@ import {
   withRegionBadblocks,
 } from './badblocks-json.js'
 import { busScrubState } from './scrub.js'
-import { busToJson, dimmHealthToJson, dimmToJson, namespaceToJson, regionToJson, type JsonFlags } from './to-json.js'
+import {
+  busToJson,
+  dimmFirmwareToJson,
+  dimmHealthToJson,
+  dimmToJson,
+  namespaceToJson,
+  regionToJson,
+  type JsonFlags,
+} from './to-json.js'
 import { ndctlBuses, ndctlDimms, ndctlNamespaces, ndctlRegions } from './topology.js'
 
 /** `ndctl list` options, by their long names. */
@@ -196,6 +204,10 @@ async function walkDimm(
     if (acc.jbus) acc.jbus.dimms = acc.jdimms
   }
   const jdimm = dimmToJson(dimm, flags)
+  if (flags.firmware) {
+    const firmware = await dimmFirmwareToJson(dimm, flags.human)
+    if (firmware) jdimm.firmware = firmware
+  }
   if (list.health) {
     const health = await dimmHealthToJson(dimm)
     if (health) jdimm.health = health

@@ -6,6 +6,7 @@ import { NdPfn, type PfnLocation } from '../claim/nd-pfn.js'
 import { type DaxDevice, openDaxDevice } from '../data/dax-device.js'
 import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
+import { NvdimmError } from '../errors.js'
 import { NULL_UUID } from '../util/uuid.js'
 import { DIMM_FIRMWARE_FLAGS } from '../provider/types.js'
 import type { Region } from '../region/region.js'
@@ -23,11 +24,17 @@ export interface JsonFlags {
 }
 
 /** util_bus_to_json() */
-export function busToJson(bus: Bus, _flags: JsonFlags, scrubState?: 'active' | 'idle'): JsonObject {
+export function busToJson(bus: Bus, flags: JsonFlags, scrubState?: 'active' | 'idle'): JsonObject {
   const json: JsonObject = { provider: bus.providerName, dev: bus.name }
   // ndctl returns here when the scrub state cannot be read: no scrub_state, and no firmware either.
   if (scrubState === undefined) return json
   json.scrub_state = scrubState
+  // Firmware activation is shown only when some dimm can update its firmware. No provider
+  // models runtime activation: without the bus's firmware/capability ndctl takes the method
+  // to be "reset", and without firmware/activate it prints no activate_state.
+  if (flags.firmware && bus.dimms.some((dimm) => dimm.descriptor.ops?.firmware)) {
+    json.firmware = { activate_method: 'reset' }
+  }
   return json
 }
 
@@ -43,6 +50,34 @@ export function dimmToJson(dimm: Dimm, flags: JsonFlags): JsonObject {
   // sysfs security (absent when the dimm reports none) and frozen
   if (dimm.security.supported) json.security = dimm.security.state
   if (dimm.security.frozen) json.security_frozen = true
+  return json
+}
+
+const ULLONG_MAX = (1n << 64n) - 1n
+
+/**
+ * util_dimm_firmware_to_json() (ndctl/json.c): the running version, and the staged one while
+ * an update waits to run. Nothing when the dimm cannot update; current_version -1 when the
+ * firmware info command fails. No provider models runtime activation, so the dimm has no
+ * firmware/activate (no activate_state) nor firmware/result, which ndctl reads as "only a
+ * power cycle will run the staged image" (need_powercycle).
+ */
+export async function dimmFirmwareToJson(dimm: Dimm, human: boolean): Promise<JsonObject | undefined> {
+  const firmware = dimm.descriptor.ops?.firmware
+  if (!firmware) return undefined
+  let info
+  try {
+    info = await firmware.info()
+  } catch (error) {
+    if (!(error instanceof NvdimmError)) throw error
+    return { current_version: hexField(ULLONG_MAX, human) }
+  }
+  if (info.runVersion === ULLONG_MAX) return { current_version: hexField(ULLONG_MAX, human) }
+  const json: JsonObject = { current_version: hexField(info.runVersion, human), can_update: true }
+  if (info.updatedVersion === 0n) return json
+  json.next_version = hexField(info.updatedVersion, human)
+  if (info.updatedVersion === ULLONG_MAX) return json
+  json.need_powercycle = true
   return json
 }
 
