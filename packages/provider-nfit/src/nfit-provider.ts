@@ -10,11 +10,12 @@ import {
 import { NFIT_BUS_CMD_MASK, NfitBusChannel } from './dsm/bus-channel.js'
 import { NfitBusFirmware, nfitBusOps, type NfitScrubRange, type SpaTranslationAnswer } from './dsm/bus/index.js'
 import { NfitDimmChannel } from './dsm/dimm-channel.js'
+import { sanitizeRegions } from './dsm/sanitize.js'
 import { handleKey, loadNfitFirmware } from './dsm/firmware-store.js'
 import { IntelDimmFirmware, intelDimmOps, intelHealth, IntelFn, type SanitizeKind } from './dsm/intel/index.js'
 import { decodeNfit } from './table/index.js'
 import type { NfitSpa, NfitTable } from './table/nfit-types.js'
-import { nfitTopology, type NfitDimm, type NfitRegion } from './topology/nfit-topology.js'
+import { nfitTopology, type NfitDimm, type NfitRegion, type NfitTopology } from './topology/nfit-topology.js'
 
 /** A dimm's label storage area, served by the label DSM functions 4, 5 and 6. */
 export interface NfitLabelArea {
@@ -52,33 +53,6 @@ export interface NfitOptions {
 
 export const ACPI_NFIT_PROVIDER = 'ACPI.NFIT'
 
-const SANITIZE_CHUNK = 1 << 20
-
-/**
- * Destroy a dimm's data as its firmware does: an overwrite leaves zeros, a crypto erase leaves
- * what the old data decrypts to under a new key (pseudo-random bytes). Without a model of the
- * interleave, every region the dimm takes part in is wiped: none of it survives anyway.
- */
-function sanitizeRegions(regions: readonly { media: Media }[], kind: SanitizeKind, seed: number): void {
-  let state = seed | 1
-  const chunk = new Uint8Array(SANITIZE_CHUNK)
-  for (const { media } of regions) {
-    for (let offset = 0n; offset < media.size; offset += BigInt(SANITIZE_CHUNK)) {
-      const length = Number(media.size - offset < BigInt(SANITIZE_CHUNK) ? media.size - offset : BigInt(SANITIZE_CHUNK))
-      if (kind === 'crypto-erase') {
-        for (let i = 0; i < length; i++) {
-          state ^= state << 13
-          state ^= state >>> 17
-          state ^= state << 5
-          chunk[i] = state & 0xff
-        }
-      }
-      media.write(offset, chunk.subarray(0, length))
-    }
-    media.sync()
-  }
-}
-
 /**
  * The ACPI NFIT provider (drivers/acpi/nfit): one bus, a dimm per memory device with its DSM
  * firmware, a region per memory range, with the cookies, flags and flush hints the table gives.
@@ -114,20 +88,7 @@ export function nfit(options: NfitOptions): ProviderInit {
           .filter((region) => region.spaType === 'pmem' || region.spaType === 'volatile')
           .map((region) => ({ address: region.spa.address, length: region.spa.length, type: region.type }))
         if (options.busFirmware ?? options.dimmFirmware === 'intel') {
-          const firmwareOptions = {
-            ranges: scrubRanges,
-            translate: (spa: bigint) => translateSpa(topology.regions, spa),
-            changed: () => save(),
-            ...(options.clock ? { clock: options.clock } : {}),
-          }
-          const firmware =
-            saved.bus === undefined
-              ? new NfitBusFirmware(firmwareOptions)
-              : NfitBusFirmware.fromJSON(saved.bus, firmwareOptions)
-          busChannel = new NfitBusChannel(
-            firmware,
-            nfitBusOps(firmware, undefined, options.clock ? { clock: options.clock } : {}),
-          )
+          busChannel = busChannelOf(topology, scrubRanges, saved.bus, save, options.clock)
         }
         for (const dimm of topology.dimms) channels.set(dimm.handle, channelOf(dimm))
         // The boot count moved on since these dimms last ran: their power was cycled.
@@ -207,6 +168,25 @@ export function nfit(options: NfitOptions): ProviderInit {
     }
     return media
   }
+}
+
+/** The root device's DSM firmware, as saved, and the kernel's scrub machinery over it. */
+function busChannelOf(
+  topology: NfitTopology,
+  ranges: NfitScrubRange[],
+  saved: unknown,
+  save: () => void,
+  clock: (() => number) | undefined,
+): NfitBusChannel {
+  const firmwareOptions = {
+    ranges,
+    translate: (spa: bigint) => translateSpa(topology.regions, spa),
+    changed: save,
+    ...(clock ? { clock } : {}),
+  }
+  const firmware =
+    saved === undefined ? new NfitBusFirmware(firmwareOptions) : NfitBusFirmware.fromJSON(saved, firmwareOptions)
+  return new NfitBusChannel(firmware, nfitBusOps(firmware, undefined, clock ? { clock } : {}))
 }
 
 /**
