@@ -14,13 +14,35 @@ export interface ArchProfile {
   /** nd_pfn_supported_alignments(): PAGE_SIZE, then the PMD and PUD sizes THP can map. */
   readonly supportedAlignments: readonly bigint[]
   readonly cacheLineSize: number
+  /** The instruction that writes one cache line back toward persistence (arch_wb_cache_pmem). */
+  readonly cacheWriteback: 'clwb' | 'dcbf' | 'dcbstps'
+  /** pmem_wmb(): the barrier that makes written-back lines durable in the platform's domain. */
+  readonly persistBarrier: 'sfence' | 'hwsync' | 'phwsync'
 }
 
-export const ARCH_NAMES = ['x86_64', 'ppc64', 'ppc64-hash'] as const
+/** ppc64 is a POWER9-class radix machine, as ppc64-p9. */
+export const ARCH_NAMES = ['x86_64', 'ppc64', 'ppc64-hash', 'ppc64-p9', 'ppc64-p10'] as const
 export type ArchName = (typeof ARCH_NAMES)[number]
 
 /** The largest memremap_compat_align() of any arch: new namespaces are aligned to it. */
 export const MEMREMAP_COMPAT_ALIGN_MAX = SZ_16M
+
+/**
+ * POWER with the radix MMU (POWER9 and later): 64 KiB pages, 2 MiB PMD, 1 GiB PUD. Before
+ * POWER10, pmem writes back with dcbf and fences with hwsync; POWER10 has the persistent-storage
+ * forms dcbstps and phwsync (arch/powerpc/include/asm/cacheflush.h, barrier.h).
+ */
+function radix(name: ArchName, power10: boolean): ArchProfile {
+  return {
+    name,
+    pageSize: SZ_64K,
+    memremapCompatAlign: SZ_2M,
+    supportedAlignments: [SZ_64K, SZ_2M, SZ_1G],
+    cacheLineSize: 128,
+    cacheWriteback: power10 ? 'dcbstps' : 'dcbf',
+    persistBarrier: power10 ? 'phwsync' : 'hwsync',
+  }
+}
 
 const PROFILES: Record<ArchName, ArchProfile> = {
   x86_64: {
@@ -29,15 +51,12 @@ const PROFILES: Record<ArchName, ArchProfile> = {
     memremapCompatAlign: SZ_2M,
     supportedAlignments: [SZ_4K, SZ_2M, SZ_1G],
     cacheLineSize: 64,
+    cacheWriteback: 'clwb',
+    persistBarrier: 'sfence',
   },
-  // POWER9 and later boot with the radix MMU: 64 KiB pages, 2 MiB PMD, 1 GiB PUD.
-  ppc64: {
-    name: 'ppc64',
-    pageSize: SZ_64K,
-    memremapCompatAlign: SZ_2M,
-    supportedAlignments: [SZ_64K, SZ_2M, SZ_1G],
-    cacheLineSize: 128,
-  },
+  ppc64: radix('ppc64', false),
+  'ppc64-p9': radix('ppc64-p9', false),
+  'ppc64-p10': radix('ppc64-p10', true),
   // Hash MMU: the linear map uses 16 MiB pages, THP maps 16 MiB PMDs and no PUDs.
   'ppc64-hash': {
     name: 'ppc64-hash',
@@ -45,6 +64,8 @@ const PROFILES: Record<ArchName, ArchProfile> = {
     memremapCompatAlign: SZ_16M,
     supportedAlignments: [SZ_64K, SZ_16M],
     cacheLineSize: 128,
+    cacheWriteback: 'dcbf',
+    persistBarrier: 'hwsync',
   },
 }
 

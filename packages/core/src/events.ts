@@ -17,6 +17,8 @@ export interface NvdimmEvents {
   'region:enable': [region: Region]
   'region:disable': [region: Region]
   'region:remove': [region: Region]
+  /** nvdimm_flush() ran: the steps in order (the arch barrier, a provider flush, flush-hint writes). */
+  'region:flush': [region: Region, steps: readonly string[]]
   'namespace:add': [namespace: Namespace]
   'namespace:enable': [namespace: Namespace]
   'namespace:disable': [namespace: Namespace]

@@ -148,6 +148,7 @@ export type {
 
 export {
   destroyPlatform,
+  afterKexec,
   afterPowerCycle,
   initPlatform,
   isSimulatedCrash,

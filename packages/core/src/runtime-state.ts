@@ -29,6 +29,8 @@ export interface RuntimeState {
   namespaces?: Record<string, NamespaceRuntimeState>
   /** Power cycles so far: firmware that keeps state across them (locks, freezes) tells boots apart by it. */
   boot?: number
+  /** Kernels booted so far, by power cycle or kexec: a provider tells its own bindings from a previous kernel's by it. */
+  kernel?: number
   /** Each provider's firmware state (FirmwareStore), keyed by the provider's position. */
   firmware?: Record<string, unknown>
 }

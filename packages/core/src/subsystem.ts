@@ -84,6 +84,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   private state: 'stopped' | 'starting' | 'started' = 'stopped'
   private readonly firmware: Record<string, unknown>
   private readonly boot: number
+  private readonly kernel: number
 
   constructor(options: CreateNvdimmOptions) {
     super()
@@ -92,6 +93,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     this.firmware = { ...options.state?.firmware }
     this.keys = options.keys ?? memoryKeyStore()
     this.boot = options.state?.boot ?? 0
+    this.kernel = options.state?.kernel ?? 0
     const userLogger = options.logger
     const record = (level: LogEntry['level']) => (message: string) => {
       if (this.dmesg.length >= DMESG_LIMIT) this.dmesg.shift()
@@ -167,6 +169,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         logger: this.ctx.logger,
         events: this,
         boot: this.boot,
+        kernel: this.kernel,
         firmware: {
           // Copies both ways: a provider that edits what it loaded must not edit the saved state.
           load: () => structuredClone(this.firmware[index]),
@@ -217,6 +220,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       namespaces: {},
     }
     if (this.boot) state.boot = this.boot
+    if (this.kernel) state.kernel = this.kernel
     if (Object.keys(this.firmware).length) state.firmware = structuredClone(this.firmware)
     for (const dimm of this.dimms) {
       if (!dimm.enabled && !dimm.probeError) state.dimms[dimm.name] = { enabled: false }

@@ -114,6 +114,15 @@ export function registerPlatform(program: Command): void {
     })
 
   platform
+    .command('kexec')
+    .description('kexec into a new kernel: hypervisor bindings and firmware state stay, sysfs settings go')
+    .action(async (_options: unknown, command: Command) => {
+      const opened = await openPlatform(command.optsWithGlobals().platform)
+      await opened.kexec()
+      process.stderr.write(`kexec'd platform at ${opened.dir}\n`)
+    })
+
+  platform
     .command('destroy')
     .description('remove the platform and its media files')
     .action(async (_options: unknown, command: Command) => {

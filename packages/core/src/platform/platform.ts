@@ -46,6 +46,7 @@ const runtimeSchema = z.object({
     )
     .optional(),
   boot: z.number().int().min(0).optional(),
+  kernel: z.number().int().min(0).optional(),
   firmware: z.record(z.string(), z.unknown()).optional(),
 })
 
@@ -269,24 +270,35 @@ export class Platform {
   }
 
   /** Turn the platform off and on again: a clean shutdown, then the next start is a new boot. */
-  async powerCycle(): Promise<void> {
+  powerCycle(): Promise<void> {
+    return this.reboot(afterPowerCycle)
+  }
+
+  /**
+   * kexec into a new kernel: the firmware and hypervisor keep what they hold (a papr_scm
+   * device's bindings), what the old kernel held in memory is gone.
+   */
+  kexec(): Promise<void> {
+    return this.reboot(afterKexec)
+  }
+
+  private async reboot(next: (runtime: RuntimeState) => RuntimeState): Promise<void> {
     const ops = this.options.fs ?? realFs
     const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
     try {
       const fresh = Platform.open(this.dir, this.kinds, this.options)
-      const next = encodeDescription(fresh.arch, fresh.providers, afterPowerCycle(fresh.runtime), this.kinds)
-      writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), next)
+      const description = encodeDescription(fresh.arch, fresh.providers, next(fresh.runtime), this.kinds)
+      writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), description)
     } finally {
       lock.release()
     }
   }
 }
-
 /**
- * The runtime state a power cycle leaves: what sysfs held (enabled devices, region align) is
- * gone, what firmware and boot scripts keep stays, and the boot count moves on.
+ * The runtime state a new kernel starts from: what sysfs held (enabled devices, region align)
+ * is gone, what firmware and boot scripts keep stays, and the kernel count moves on.
  */
-export function afterPowerCycle(runtime: RuntimeState): RuntimeState {
+export function afterKexec(runtime: RuntimeState): RuntimeState {
   const namespaces = Object.fromEntries(
     Object.entries(runtime.namespaces ?? {}).flatMap(([name, state]) =>
       state.devdaxNone ? [[name, { devdaxNone: state.devdaxNone }]] : [],
@@ -294,9 +306,15 @@ export function afterPowerCycle(runtime: RuntimeState): RuntimeState {
   )
   return {
     ...(Object.keys(namespaces).length ? { namespaces } : {}),
-    boot: (runtime.boot ?? 0) + 1,
+    ...(runtime.boot ? { boot: runtime.boot } : {}),
+    kernel: (runtime.kernel ?? 0) + 1,
     ...(runtime.firmware ? { firmware: runtime.firmware } : {}),
   }
+}
+
+/** A power cycle: a new kernel, and a new boot that firmware (locks, freezes, bindings) sees. */
+export function afterPowerCycle(runtime: RuntimeState): RuntimeState {
+  return { ...afterKexec(runtime), boot: (runtime.boot ?? 0) + 1 }
 }
 
 export interface InitOptions extends PlatformOptions {

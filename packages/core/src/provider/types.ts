@@ -174,6 +174,8 @@ export interface ProviderComponents {
   readonly firmware: FirmwareStore
   /** Which boot of the platform this is (RuntimeState.boot): a change means the power was cycled. */
   readonly boot: number
+  /** Which kernel of the platform this is (RuntimeState.kernel): moves on at a power cycle and at a kexec. */
+  readonly kernel: number
 }
 
 export type ProviderStability = 'stable' | 'experimental'
