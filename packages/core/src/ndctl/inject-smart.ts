@@ -331,10 +331,17 @@ function injection(step: SmartInjectStep): SmartInjection {
  * which libndctl always words as -ENXIO (its missing setter); under --uninject-all ndctl still
  * sends the then empty command, which succeeds, and goes on.
  */
-async function injectSmart(dimm: Dimm, inject: NonNullable<DimmSmartOps['inject']>, request: SmartRequest) {
+async function injectSmart(
+  dimm: Dimm,
+  inject: NonNullable<DimmSmartOps['inject']>,
+  request: SmartRequest,
+  supported: DimmSmartOps['injectFields'],
+) {
   const name = dimm.name
+  // Nothing sent leaves ndctl's -EOPNOTSUPP.
   const result: StepResult = { rc: -95, errors: [] }
   for (const step of request.inject) {
+    if (supported && !supported.includes(step.field)) continue
     try {
       await inject(injection(step))
       result.rc = 0
@@ -367,7 +374,7 @@ async function dimmInjectSmart(dimm: Dimm, request: SmartRequest): Promise<Ndctl
     rc = result.rc
   }
   if (rc === 0 && request.inject.length) {
-    const result = await injectSmart(dimm, inject, request)
+    const result = await injectSmart(dimm, inject, request, smart.injectFields)
     errors.push(...result.errors)
     rc = result.rc
   }

@@ -30,6 +30,11 @@ export interface DimmSmartOps {
   /** Only the fields given change. */
   setThresholds?(change: Partial<SmartThresholds>): Promise<void>
   inject?(injection: SmartInjection): Promise<void>
+  /**
+   * The fields `inject` can set (ndctl_dimm_smart_inject_supported()); ndctl sends no others and
+   * says nothing about them. Absent: every field is tried.
+   */
+  injectFields?: readonly NonNullable<SmartInjection['uninject']>[number][]
 }
 
 /** ndctl's security states (sysfs nmemN/security, nmemN/frozen). */
