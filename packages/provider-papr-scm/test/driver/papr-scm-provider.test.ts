@@ -82,7 +82,7 @@ describe('papr_scm: SCM devices of a pseries LPAR', () => {
     await ndctlXableRegion(first, 'enable', 'all')
     const created = await ndctlCreateNamespace(first, { region: 'region2', mode: 'fsdax', size: '64M' })
     expect(created.errors).toEqual([])
-    const uuid = (JSON.parse(created.stdout!) as { uuid: string }).uuid
+    const uuid = (JSON.parse(String(created.stdout)) as { uuid: string }).uuid
     await first.stop()
 
     // The same kernel, in the next command: its own bindings, nothing to recover.
