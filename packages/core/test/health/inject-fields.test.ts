@@ -36,7 +36,7 @@ describe('inject-smart sends only the fields a dimm can inject (smart_inject_sup
     const outcome = await ndctlInjectSmart(nd, ['nmem0'], { mediaTemperature: '60', fatal: true })
     expect(outcome).toMatchObject({ errors: [], exitCode: 0 })
     expect(sent).toEqual([{ fatal: true }])
-    expect(JSON.parse(outcome.stdout!)[0].health.health_state).toBe('fatal')
+    expect(JSON.parse(String(outcome.stdout))[0].health.health_state).toBe('fatal')
     await nd.stop()
   })
 
