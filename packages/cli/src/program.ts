@@ -8,6 +8,7 @@ import { registerMonitor } from './commands/monitor.js'
 import { registerSmart } from './commands/smart.js'
 import { registerNamespaces } from './commands/namespaces.js'
 import { registerNfit } from './commands/nfit.js'
+import { registerPapr } from './commands/papr.js'
 import { registerPlatform } from './commands/platform.js'
 import { registerScrub } from './commands/scrub.js'
 import { registerSecurity } from './commands/security.js'
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerMonitor(program)
   registerPlatform(program)
   registerNfit(program)
+  registerPapr(program)
   registerScrub(program)
   return program
 }

@@ -1,6 +1,15 @@
 import * as fs from 'node:fs'
+import * as path from 'node:path'
 import { type Command, Option } from 'commander'
-import { ARCH_NAMES, type ArchName, destroyPlatform, initPlatform, type PlatformSpec } from '@nvdimm/core'
+import {
+  ARCH_NAMES,
+  type ArchName,
+  destroyPlatform,
+  initPlatform,
+  type Platform,
+  type PlatformSpec,
+} from '@nvdimm/core'
+import { paprScmEntry, parsePaprOption, type PaprScmEntry } from '@nvdimm/provider-papr-scm'
 import {
   e820Entry,
   type E820Range,
@@ -19,6 +28,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 interface InitOptions extends NfitInitOptions {
+  papr: string[]
   arch: ArchName
   e820: string[]
   e820Table: string[]
@@ -35,15 +45,32 @@ function specFrom(options: InitOptions): PlatformSpec {
     ...options.e820FirmwareMemmap.flatMap((dir) => readFirmwareMemmap(dir)),
   ]
   const nfitEntries = nfitPlatformEntries(options)
+  const papr = options.papr.length
+    ? [{ kind: 'papr-scm', entry: paprScmEntry(options.papr.map((text, slot) => parsePaprOption(text, slot))) }]
+    : []
   const e820Asked = options.e820.length + options.e820Table.length + options.e820FirmwareMemmap.length > 0
-  if (!e820Asked && nfitEntries.length === 0) {
+  if (!e820Asked && nfitEntries.length === 0 && papr.length === 0) {
     if (!options.e820Labels) return { ...defaultPlatformSpec, arch: options.arch }
     ranges.push(...parseMemmap(DEFAULT_MEMMAP))
   }
   const e820 = ranges.length
     ? [{ kind: 'e820', entry: e820Entry(validateRanges(ranges), 0, options.e820Labels ?? false) }]
     : []
-  return { arch: options.arch, providers: [...nfitEntries.map((entry) => ({ kind: 'nfit', entry })), ...e820] }
+  return {
+    arch: options.arch,
+    providers: [...nfitEntries.map((entry) => ({ kind: 'nfit', entry })), ...papr, ...e820],
+  }
+}
+
+/** The device tree a pseries LPAR boots with, beside its description: device-tree.dtb. */
+function writeDeviceTrees(platform: Platform): void {
+  for (const { kind, entry } of platform.providers) {
+    if (kind !== 'papr-scm') continue
+    const file = path.join(platform.dir, 'device-tree.dtb')
+    const staging = `${file}.tmp-${process.pid}`
+    fs.writeFileSync(staging, (entry as PaprScmEntry).dtb)
+    fs.renameSync(staging, file)
+  }
 }
 
 export function registerPlatform(program: Command): void {
@@ -86,13 +113,23 @@ export function registerPlatform(program: Command): void {
     )
     .option('--nfit <file>', 'an NFIT table (e.g. /sys/firmware/acpi/tables/NFIT): media files for its ranges')
     .option('--nfit-no-labels', 'give the dimms of --nfit no label areas')
+    .option(
+      '--papr <size>',
+      "a pseries LPAR's spapr-nvdimm: 'SIZE[,label-size=128K][,uuid=U][,node=N][,pmem=on]', SIZE a multiple of 256M (repeatable)",
+      collect,
+      [],
+    )
     .option('-f, --force', 'replace a platform that already exists there')
     .action(async (options: InitOptions, command: Command) => {
       const { dir } = choosePlatformDir(command.optsWithGlobals().platform)
+      // A pseries LPAR is POWER unless the command line says otherwise.
+      if (options.papr.length && command.getOptionValueSource('arch') === 'default') options.arch = 'ppc64'
       const created = await initPlatform(dir, specFrom(options), providerKinds, { replace: options.force ?? false })
-      const summary = created.providers.map(
-        ({ kind, entry }) => `${kind} (${(entry as { ranges?: unknown[] }).ranges?.length ?? 0} ranges)`,
-      )
+      writeDeviceTrees(created)
+      const summary = created.providers.map(({ kind, entry }) => {
+        const { ranges, devices } = entry as { ranges?: unknown[]; devices?: unknown[] }
+        return devices ? `${kind} (${devices.length} devices)` : `${kind} (${ranges?.length ?? 0} ranges)`
+      })
       process.stderr.write(`created platform at ${created.dir}: ${created.arch}, ${summary.join(', ')}\n`)
     })
 
