@@ -269,6 +269,37 @@ export class Platform {
     }
   }
 
+  /**
+   * Change what a provider's firmware holds, as a test bench reaches into a platform's firmware
+   * (a fault to inject, a binding to leave behind): `change` gets the provider's entry, its saved
+   * firmware state and the boot and kernel counts, and returns the new state.
+   */
+  async updateFirmware(
+    provider: number,
+    change: (entry: unknown, state: unknown, counts: { boot: number; kernel: number }) => unknown,
+  ): Promise<void> {
+    const ops = this.options.fs ?? realFs
+    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
+    try {
+      const fresh = Platform.open(this.dir, this.kinds, this.options)
+      const entry = fresh.providers[provider]
+      if (!entry) throw new NvdimmError('ENXIO', `the platform has no provider ${provider}`)
+      const runtime = fresh.runtime
+      const state = change(entry.entry, runtime.firmware?.[provider], {
+        boot: runtime.boot ?? 0,
+        kernel: runtime.kernel ?? 0,
+      })
+      const next = { ...runtime, firmware: { ...runtime.firmware, [provider]: state } }
+      writeFileAtomic(
+        ops,
+        path.join(this.dir, PLATFORM_FILE),
+        encodeDescription(fresh.arch, fresh.providers, next, this.kinds),
+      )
+    } finally {
+      lock.release()
+    }
+  }
+
   /** Turn the platform off and on again: a clean shutdown, then the next start is a new boot. */
   powerCycle(): Promise<void> {
     return this.reboot(afterPowerCycle)

@@ -8,7 +8,8 @@ import { z } from 'zod'
  */
 const savedSchema = z.strictObject({
   boot: z.number().int().min(0),
-  kernel: z.number().int().min(0),
+  /** -1: a kernel that no longer runs made the bindings (a fault knob left them behind). */
+  kernel: z.number().int().min(-1),
   hypervisor: z.unknown(),
   injectMasks: z.record(z.string().regex(/^0x[0-9a-f]+$/), z.string().regex(/^0x[0-9a-f]+$/)),
 })
