@@ -8,11 +8,20 @@ import {
   ndctlInjectSmart,
   ndctlList,
   ndctlXableRegion,
+  nvdimmFlush,
   type LogEntry,
   type RuntimeState,
 } from '@nvdimm/core'
 import { describe, expect, it } from 'vitest'
-import { buildPseriesTree, encodeFdt, paprScm, pmemDrcIndex, type PaprScmBacking } from '../../src/index.js'
+import {
+  buildPseriesTree,
+  decodeFdt,
+  encodeFdt,
+  findPaprScmNodes,
+  paprScm,
+  pmemDrcIndex,
+  type PaprScmBacking,
+} from '../../src/index.js'
 
 const MiB = 1n << 20n
 const BLOCK = 256n * MiB
@@ -107,6 +116,37 @@ describe('papr_scm: SCM devices of a pseries LPAR', () => {
     expect(warnings(cold.dmesg)).toEqual([])
     expect(cold.regions).toHaveLength(4)
     await cold.stop()
+  })
+
+  it('flushes an hcall-flush region through H_SCM_FLUSH after the POWER10 barrier', async () => {
+    const nd = await boot(lpar())
+    const steps: string[][] = []
+    nd.on('region:flush', (region, taken) => steps.push([region.name, ...taken]))
+    // Blank labels give no namespace to flush through: the region's own sequence, as pmem's flush runs it.
+    await nvdimmFlush(nd.region('region2'))
+    await nvdimmFlush(nd.region('region3'))
+    expect(steps).toEqual([
+      ['region2', 'phwsync', 'provider flush'],
+      ['region3', 'phwsync'],
+    ])
+    await nd.stop()
+  })
+
+  it('makes a volatile region of a device without ibm,cache-flush-required', async () => {
+    const machine = lpar()
+    const tree = decodeFdt(machine.dtb).tree
+    for (const { node } of findPaprScmNodes(tree)) {
+      node.properties = node.properties.filter((property) => property.name !== 'ibm,cache-flush-required')
+    }
+    const nd = createNvdimm({
+      providers: [paprScm({ deviceTree: tree, devices: machine.backing, sleep: () => undefined })],
+      arch: 'ppc64',
+    })
+    await nd.start()
+    expect(nd.regions.map((region) => [region.type, region.persistenceDomain])).toEqual(
+      [0, 1, 2, 3].map(() => ['volatile', 'unknown']),
+    )
+    await nd.stop()
   })
 
   it('shows an injected fatal health state in list -DH as ndctl does for papr', async () => {
