@@ -113,6 +113,33 @@ describe('crash at every write of the platform store', () => {
     })
   })
 
+  for (const [what, reboot] of [
+    ['a power cycle', (platform: Platform) => platform.powerCycle()],
+    ['a kexec', (platform: Platform) => platform.kexec()],
+    ['a firmware change', (platform: Platform) => platform.updateFirmware(0, () => ({ fault: 'busy' }))],
+  ] as const) {
+    it(`${what} leaves the old runtime state or the new one`, async () => {
+      const dir = path.join(root, what.replace(/ /g, '-'), 'p')
+      const setup = async () => {
+        reset(dir)
+        await initPlatform(dir, spec(1), kinds)
+        await Platform.open(dir, kinds).update(async (nd) => nd.region('region0').disable())
+      }
+      await setup()
+      const before = observe(dir)
+      await reboot(Platform.open(dir, kinds))
+      const after = observe(dir)
+      expect(after).not.toBe(before)
+      await forEachCrashPoint({
+        setup,
+        operation: (ops) => reboot(Platform.open(dir, kinds, { fs: ops })),
+        check: () => {
+          expect([before, after]).toContain(observe(dir))
+        },
+      })
+    })
+  }
+
   it('destroy leaves the platform or nothing', async () => {
     const dir = path.join(root, 'destroy', 'p')
     const setup = async () => {
