@@ -1,0 +1,7 @@
+/**
+ * @nvdimm/provider-ocxl (experimental): OpenCAPI persistent memory cards, as the unmerged
+ * ocxlpmem series drove them, over an emulated card whose register map this package defines.
+ *
+ * @packageDocumentation
+ */
+export * from './link/index.js'
