@@ -5,3 +5,5 @@
  * @packageDocumentation
  */
 export * from './link/index.js'
+export * from './card/index.js'
+export * from './driver/index.js'

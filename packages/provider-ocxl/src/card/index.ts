@@ -1,0 +1,7 @@
+export * from './admin-protocol.js'
+export * from './card-state.js'
+export * from './clock.js'
+export * from './data-formats.js'
+export * from './ocxl-card.js'
+export * from './register-field.js'
+export * from './register-map.js'

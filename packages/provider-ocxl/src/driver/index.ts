@@ -1,0 +1,7 @@
+export * from './admin-command-engine.js'
+export * from './capabilities.js'
+export * from './chi-events.js'
+export * from './controller-commands.js'
+export * from './error-log.js'
+export * from './smart-health.js'
+export * from './wait-ready.js'
