@@ -7,3 +7,4 @@
 export * from './link/index.js'
 export * from './card/index.js'
 export * from './driver/index.js'
+export * from './ocxl-provider.js'
