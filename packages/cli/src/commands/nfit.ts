@@ -15,10 +15,7 @@ import {
   type NfitTable,
 } from '@nvdimm/provider-nfit'
 import { printLines } from '../output.js'
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
-}
+import { collect } from '../options.js'
 
 interface EncodeOptions {
   output?: string

@@ -22,10 +22,7 @@ import { nfitPlatformEntries, type NfitInitOptions } from '../nfit-init.js'
 import { DEFAULT_MEMMAP, defaultPlatformSpec } from '../default-platform.js'
 import { providerKinds } from '../kinds.js'
 import { choosePlatformDir, openPlatform } from '../platform-dir.js'
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value]
-}
+import { collect } from '../options.js'
 
 interface InitOptions extends NfitInitOptions {
   papr: string[]

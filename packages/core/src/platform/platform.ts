@@ -158,6 +158,8 @@ export class Platform {
     readonly runtime: RuntimeState,
     private readonly kinds: readonly PlatformProviderKind[],
     private readonly options: PlatformOptions,
+    /** platform.json as this object read it, to tell whether it has changed since. */
+    private readonly source: string,
   ) {}
 
   /** Read and validate DIR/platform.json. */
@@ -183,7 +185,7 @@ export class Platform {
     if (!result.success) throw new NvdimmError('EINVAL', `${file}: ${zodMessage(result.error)}`)
     const { arch, providers, runtime } = result.data
     const entries = decodeSpec({ arch, providers: providers.map(({ kind, ...entry }) => ({ kind, entry })) }, kinds)
-    return new Platform(path.resolve(dir), arch, entries, runtime as RuntimeState, kinds, options)
+    return new Platform(path.resolve(dir), arch, entries, runtime as RuntimeState, kinds, options, text)
   }
 
   /** The description as platform.json holds it. */
@@ -196,7 +198,15 @@ export class Platform {
    * now (another process, or update() on this object, may have changed it since it was opened).
    */
   async start(options: StartOptions = {}): Promise<PlatformSession> {
-    return Platform.open(this.dir, this.kinds, this.options).startAsOpened(options)
+    // Decoding and checking a description is not free (an NFIT, a device tree): only when it changed.
+    let current: string | undefined
+    try {
+      current = fs.readFileSync(path.join(this.dir, PLATFORM_FILE), 'utf8')
+    } catch {
+      current = undefined
+    }
+    const platform = current === this.source ? this : Platform.open(this.dir, this.kinds, this.options)
+    return platform.startAsOpened(options)
   }
 
   private async startAsOpened(options: StartOptions): Promise<PlatformSession> {
