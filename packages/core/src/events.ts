@@ -2,6 +2,7 @@ import type { Bus } from './bus/bus.js'
 import type { ClaimDevice } from './claim/claim-device.js'
 import type { Dimm } from './dimm/dimm.js'
 import type { NvdimmError } from './errors.js'
+import type { ControllerCondition } from './health/health.js'
 import type { Namespace } from './namespace/namespace.js'
 import type { Region } from './region/region.js'
 
@@ -13,6 +14,11 @@ export interface NvdimmEvents {
   'dimm:enable': [dimm: Dimm]
   'dimm:disable': [dimm: Dimm]
   'dimm:remove': [dimm: Dimm]
+  /**
+   * A controller condition was raised (the sysfs_notify of a health attribute, not an eventfd:
+   * the ocxlpmem review's rule). Health reports it for as long as it holds.
+   */
+  'dimm:health-event': [dimm: Dimm, condition: ControllerCondition]
   'region:add': [region: Region]
   'region:enable': [region: Region]
   'region:disable': [region: Region]

@@ -49,7 +49,7 @@ export type { CreateNvdimmOptions, LogEntry, ProviderProbeError } from './subsys
 export type { NamespaceRuntimeState, RegionRuntimeState, RuntimeState } from './runtime-state.js'
 
 export { Bus } from './bus/bus.js'
-export { commandStatus, submitCommand } from './bus/ndctl.js'
+export { commandStatus, submitCommand, submitUserCommand } from './bus/ndctl.js'
 export { Dimm } from './dimm/dimm.js'
 export {
   activateRegionDimms,
@@ -104,8 +104,8 @@ export { Namespace } from './namespace/namespace.js'
 export type { NamespaceMap, NamespaceMode } from './namespace/namespace.js'
 export { NamespaceIo } from './namespace/namespace-io.js'
 
-export { HEALTH_STATES, HEALTH_UNSUPPORTED, worseHealthState } from './health/health.js'
-export type { Health, HealthState, ShutdownState } from './health/health.js'
+export { CONTROLLER_CONDITIONS, HEALTH_STATES, HEALTH_UNSUPPORTED, worseHealthState } from './health/health.js'
+export type { ControllerCondition, Health, HealthState, ShutdownState } from './health/health.js'
 
 export type { Media } from './media/media.js'
 export { FileMedia } from './media/file-media.js'
@@ -295,6 +295,7 @@ export { checkUpdateFirmwareOptions, ndctlUpdateFirmware } from './ndctl/update-
 export type { UpdateFirmwareOptions } from './ndctl/update-firmware.js'
 export {
   applyMonitorConfig,
+  CONTROLLER_EVENTS,
   DIMM_EVENTS,
   dimmEventFlags,
   dimmEventLine,

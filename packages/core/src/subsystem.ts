@@ -260,6 +260,10 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       createDimm: (dimm) => this.createDimm(slot, bus, dimm),
       createRegion: (region) => this.createRegion(slot, bus, region),
       addBadrange: (spa, length) => addBadrange(bus, spa, length),
+      notifyHealth: (ref, condition) => {
+        const dimm = bus.dimms.find((candidate) => candidate.name === ref.name)
+        if (dimm) this.emit('dimm:health-event', dimm, condition)
+      },
       unregister: () => this.unregisterBus(slot, bus),
     }
   }

@@ -34,6 +34,10 @@ describe('SMART → Health', () => {
       shutdownState: 'clean',
       shutdownCount: 0,
       unarmed: false,
+      errorLogAvailable: false,
+      controllerDumpAvailable: false,
+      firmwareFatal: false,
+      hardwareFatal: false,
     })
   })
 
@@ -49,7 +53,14 @@ describe('SMART → Health', () => {
   ])('a %s fatal CHI bit makes the state fatal and the dimm unarmed', async (_, makeFatal) => {
     const { card, engine } = readyCard()
     makeFatal(card)
-    expect(await ocxlHealth(engine)).toEqual({ state: 'fatal', unarmed: true })
+    expect(await ocxlHealth(engine)).toEqual({
+      state: 'fatal',
+      unarmed: true,
+      errorLogAvailable: false,
+      controllerDumpAvailable: false,
+      firmwareFatal: _ === 'firmware',
+      hardwareFatal: _ === 'hardware',
+    })
   })
 
   it('counts a shutdown that was not clean as dirty on the next power-on', async () => {

@@ -34,7 +34,24 @@ export interface Health {
   scrubbed?: boolean
   locked?: boolean
   encrypted?: boolean
+  /**
+   * Conditions a controller raises beside SMART (the OpenCAPI card's CHI bits), reported while
+   * they hold; undefined where the provider has no such indicator.
+   */
+  errorLogAvailable?: boolean
+  controllerDumpAvailable?: boolean
+  firmwareFatal?: boolean
+  hardwareFatal?: boolean
 }
+
+/** The controller conditions, as Health fields and as the names events and JSON use. */
+export const CONTROLLER_CONDITIONS = [
+  ['errorLogAvailable', 'error-log-available'],
+  ['controllerDumpAvailable', 'controller-dump-available'],
+  ['firmwareFatal', 'firmware-fatal'],
+  ['hardwareFatal', 'hardware-fatal'],
+] as const
+export type ControllerCondition = (typeof CONTROLLER_CONDITIONS)[number][1]
 
 /** The health of a dimm whose provider reports nothing: every field unsupported. */
 export const HEALTH_UNSUPPORTED: Readonly<Health> = Object.freeze({})

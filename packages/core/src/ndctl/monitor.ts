@@ -1,6 +1,6 @@
 import type { Dimm } from '../dimm/dimm.js'
 import { NvdimmError } from '../errors.js'
-import type { Health, HealthState } from '../health/health.js'
+import { CONTROLLER_CONDITIONS, type Health, type HealthState } from '../health/health.js'
 import type { DimmSmartOps, SmartThresholds } from '../provider/dimm-ops.js'
 import type { Nvdimm } from '../subsystem.js'
 import {
@@ -32,15 +32,23 @@ export const DIMM_EVENTS = [
   'dimm-health-state',
   'dimm-unclean-shutdown',
 ] as const
-export type DimmEventName = (typeof DIMM_EVENTS)[number]
+
+/**
+ * Beyond ndctl: the controller conditions of a provider that has them (OpenCAPI CHI). They are
+ * watched with "all" and appear in a dimm's event object only when its health reports them, so
+ * ndctl's lines for every other dimm stay as they were.
+ */
+export const CONTROLLER_EVENTS = CONTROLLER_CONDITIONS.map(([, name]) => `dimm-${name}` as const)
+export type DimmEventName = (typeof DIMM_EVENTS)[number] | (typeof CONTROLLER_EVENTS)[number]
+const ALL_DIMM_EVENTS: readonly DimmEventName[] = [...DIMM_EVENTS, ...CONTROLLER_EVENTS]
 
 /** parse_monitor_event(): a space-separated list of event names or "all"; none given is all. */
 export function parseDimmEvents(text: string | undefined): Set<DimmEventName> {
-  if (text === undefined) return new Set(DIMM_EVENTS)
+  if (text === undefined) return new Set(ALL_DIMM_EVENTS)
   const events = new Set<DimmEventName>()
   for (const name of text.split(' ').filter(Boolean)) {
-    if (name === 'all') return new Set(DIMM_EVENTS)
-    if (!(DIMM_EVENTS as readonly string[]).includes(name)) {
+    if (name === 'all') return new Set(ALL_DIMM_EVENTS)
+    if (!(ALL_DIMM_EVENTS as readonly string[]).includes(name)) {
       throw new NvdimmError('EINVAL', `no dimm-event named ${name}`)
     }
     events.add(name as DimmEventName)
@@ -50,7 +58,8 @@ export function parseDimmEvents(text: string | undefined): Set<DimmEventName> {
 
 /**
  * ndctl_dimm_get_event_flags(): the alarm trips and a dirty last shutdown, as they stand now
- * (levels, not edges). The flags are read whatever their valid bits say.
+ * (levels, not edges), and the controller conditions that hold. The flags are read whatever
+ * their valid bits say.
  */
 export function dimmEventFlags(health: Health): Set<DimmEventName> {
   const events = new Set<DimmEventName>()
@@ -58,6 +67,9 @@ export function dimmEventFlags(health: Health): Set<DimmEventName> {
   if (health.alarmTemperature) events.add('dimm-media-temperature')
   if (health.alarmControllerTemperature) events.add('dimm-controller-temperature')
   if (health.shutdownState === 'dirty') events.add('dimm-unclean-shutdown')
+  CONTROLLER_CONDITIONS.forEach(([field], i) => {
+    if (health[field]) events.add(CONTROLLER_EVENTS[i]!)
+  })
   return events
 }
 
@@ -107,6 +119,7 @@ const HEALTH_KEYS: readonly (keyof Health)[] = [
   'scrubbed',
   'locked',
   'encrypted',
+  ...CONTROLLER_CONDITIONS.map(([field]) => field),
 ]
 const THRESHOLD_KEYS: readonly (keyof SmartThresholds)[] = [
   'alarmTemperature',
@@ -142,10 +155,21 @@ export function monitorTimestamp(nanoseconds: bigint): string {
   return `${seconds.toString().padStart(10, ' ')}.${rest.toString().padStart(9, '0')}`
 }
 
-/** dimm_event_to_json(): one boolean per watched event, in ND_EVENT_* order. */
-export function dimmEventToJson(events: ReadonlySet<DimmEventName>, watched: ReadonlySet<DimmEventName>): JsonObject {
+/**
+ * dimm_event_to_json(): one boolean per watched event, in ND_EVENT_* order, then the watched
+ * controller events this dimm's health reports.
+ */
+export function dimmEventToJson(
+  events: ReadonlySet<DimmEventName>,
+  watched: ReadonlySet<DimmEventName>,
+  health?: Health,
+): JsonObject {
   const json: JsonObject = {}
   for (const event of DIMM_EVENTS) if (watched.has(event)) json[event] = events.has(event)
+  CONTROLLER_CONDITIONS.forEach(([field], i) => {
+    const event = CONTROLLER_EVENTS[i]!
+    if (watched.has(event) && health?.[field] !== undefined) json[event] = events.has(event)
+  })
   return json
 }
 
@@ -195,16 +219,17 @@ export async function dimmEventLine(
   events: ReadonlySet<DimmEventName>,
   watched: ReadonlySet<DimmEventName>,
   stamp: { nanoseconds: bigint; pid: number; human: boolean },
+  health?: Health,
 ): Promise<string> {
   const jdimm = dimmToJson(dimm, NO_JSON_FLAGS)
   const json: JsonObject = {
     timestamp: monitorTimestamp(stamp.nanoseconds),
     pid: stamp.pid,
-    event: dimmEventToJson(events, watched),
+    event: dimmEventToJson(events, watched, health),
     dimm: jdimm,
   }
-  const health = await dimmHealthToJson(dimm)
-  if (health) jdimm.health = health
+  const jhealth = await dimmHealthToJson(dimm)
+  if (jhealth) jdimm.health = jhealth
   return stamp.human ? toJsonC(json) : toJsonPlain(json)
 }
 
@@ -426,7 +451,7 @@ export class DimmMonitor {
     this.lastWake = now
     for (const { dimm, watched, sample } of woken) {
       const events = firedDimmEvents(sample.health, watched.initialState, this.watched)
-      if (events) log.push({ priority: 'notice', message: await this.line(dimm, events) })
+      if (events) log.push({ priority: 'notice', message: await this.line(dimm, events, sample.health) })
     }
     return log
   }
@@ -439,9 +464,9 @@ export class DimmMonitor {
     return { health: await readHealth(dimm), thresholds: await readThresholds(dimm.descriptor.ops?.smart) }
   }
 
-  private line(dimm: Dimm, events: ReadonlySet<DimmEventName>): Promise<string> {
+  private line(dimm: Dimm, events: ReadonlySet<DimmEventName>, health: Health | undefined): Promise<string> {
     const stamp = { nanoseconds: this.clock(), pid: this.pid, human: this.options.human ?? false }
-    return dimmEventLine(dimm, events, this.watched, stamp)
+    return dimmEventLine(dimm, events, this.watched, stamp, health)
   }
 
   /** filter_dimm() */
@@ -474,7 +499,7 @@ export class DimmMonitor {
     const standing = sample.health ? dimmEventFlags(sample.health) : new Set()
     if (standing.size === 0) return
     const events = firedDimmEvents(sample.health, watched.initialState, this.watched)
-    if (events) log.push({ priority: 'notice', message: await this.line(dimm, events) })
+    if (events) log.push({ priority: 'notice', message: await this.line(dimm, events, sample.health) })
   }
 
   /** enable_dimm_supported_threshold_alarms(): turn on the alarm of every watched event. */

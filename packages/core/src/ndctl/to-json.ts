@@ -8,6 +8,7 @@ import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import { NvdimmError } from '../errors.js'
 import { NULL_UUID } from '../util/uuid.js'
+import { CONTROLLER_CONDITIONS } from '../health/health.js'
 import { DIMM_FIRMWARE_FLAGS } from '../provider/types.js'
 import type { Region } from '../region/region.js'
 import { hexField, JsonDouble, type JsonObject, type JsonValue, sizeField } from './json.js'
@@ -50,6 +51,8 @@ export function dimmToJson(dimm: Dimm, flags: JsonFlags): JsonObject {
   // sysfs security (absent when the dimm reports none) and frozen
   if (dimm.security.supported) json.security = dimm.security.state
   if (dimm.security.frozen) json.security_frozen = true
+  const attributes = dimm.descriptor.attributes
+  if (flags.verbose && attributes) json[attributes.group] = { ...attributes.read() }
   return json
 }
 
@@ -134,6 +137,11 @@ export async function dimmHealthToJson(dimm: Dimm): Promise<JsonObject | undefin
   if (health.lifeUsedPercentage !== undefined) json.life_used_percentage = health.lifeUsedPercentage
   if (health.shutdownState !== undefined) json.shutdown_state = health.shutdownState
   if (health.shutdownCount !== undefined) json.shutdown_count = health.shutdownCount
+  // Beyond ndctl: the controller conditions, only from a provider that reports them.
+  for (const [field, name] of CONTROLLER_CONDITIONS) {
+    const value = health[field]
+    if (value !== undefined) json[name.replaceAll('-', '_')] = value
+  }
   return json
 }
 

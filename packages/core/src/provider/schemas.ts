@@ -44,6 +44,9 @@ export const dimmDescriptorSchema = z.object({
   flushHints: z.array(u64).optional(),
   health: fn.optional(),
   ops: z.custom<object>((value) => typeof value === 'object' && value !== null, 'expected dimm ops').optional(),
+  attributes: z
+    .object({ group: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a sysfs group name (lower case, digits, _)'), read: fn })
+    .optional(),
   providerData: z.unknown().optional(),
 })
 

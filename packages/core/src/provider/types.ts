@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'eventemitter3'
 import type { ArchProfile } from '../arch.js'
 import type { NvdimmEvents } from '../events.js'
-import type { Health } from '../health/health.js'
+import type { ControllerCondition, Health } from '../health/health.js'
 import type { Media } from '../media/media.js'
 import type { BusOps } from './bus-ops.js'
 import type { DimmOps, FirmwareStore } from './dimm-ops.js'
@@ -105,6 +105,11 @@ export interface DimmDescriptor {
   health?(): Promise<Health>
   /** SMART thresholds and injection, security, firmware update: what the dimm supports. */
   ops?: DimmOps
+  /**
+   * The provider's own attributes, a sysfs group under nmemN (nmemN/nfit, nmemN/papr): what the
+   * ocxlpmem review asked for in place of log lines. `list -v` shows them under the group's name.
+   */
+  attributes?: { group: string; read(): Readonly<Record<string, string | number | boolean>> }
   providerData?: unknown
 }
 
@@ -153,6 +158,8 @@ export interface BusHandle {
    * a machine check); the region and namespace badblocks that cover it follow.
    */
   addBadrange(spa: bigint, length: bigint): void
+  /** The dimm raised a controller condition (sysfs_notify of its health): a 'dimm:health-event'. */
+  notifyHealth(dimm: DimmRef, condition: ControllerCondition): void
   unregister(): Promise<void>
 }
 

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { createNvdimm, NvdimmError, type Nvdimm } from '../../src/index.js'
 import {
   applyMonitorConfig,
+  CONTROLLER_EVENTS,
   DIMM_EVENTS,
+  dimmEventToJson,
   dimmEventFlags,
   type DimmEventName,
   DimmMonitor,
@@ -45,8 +47,8 @@ function quietPlatform() {
 
 describe('monitor: the pure decisions', () => {
   it('parses -D as parse_monitor_event() does', () => {
-    expect([...parseDimmEvents(undefined)]).toEqual([...DIMM_EVENTS])
-    expect([...parseDimmEvents('dimm-unclean-shutdown all')]).toEqual([...DIMM_EVENTS])
+    expect([...parseDimmEvents(undefined)]).toEqual([...DIMM_EVENTS, ...CONTROLLER_EVENTS])
+    expect([...parseDimmEvents('dimm-unclean-shutdown all')]).toEqual([...DIMM_EVENTS, ...CONTROLLER_EVENTS])
     expect([...parseDimmEvents('dimm-health-state  dimm-spares-remaining')]).toEqual([
       'dimm-health-state',
       'dimm-spares-remaining',
@@ -79,6 +81,28 @@ describe('monitor: the pure decisions', () => {
     expect(firedDimmEvents({ alarmSpares: true, alarmTemperature: true }, 'unreported', spares)).toEqual(
       new Set(['dimm-spares-remaining', 'dimm-media-temperature']),
     )
+  })
+
+  it('reports controller conditions as events only for a dimm whose health has them', () => {
+    const conditions = { state: 'ok' as const, errorLogAvailable: true, hardwareFatal: false }
+    expect([...dimmEventFlags(conditions)]).toEqual(['dimm-error-log-available'])
+    const all = parseDimmEvents('all')
+    expect(firedDimmEvents(conditions, 'ok', all)).toEqual(new Set(['dimm-error-log-available']))
+    expect(firedDimmEvents(conditions, 'ok', new Set(DIMM_EVENTS))).toBeUndefined()
+    const events = dimmEventFlags(conditions)
+    expect(dimmEventToJson(events, all, conditions)).toEqual({
+      'dimm-spares-remaining': false,
+      'dimm-media-temperature': false,
+      'dimm-controller-temperature': false,
+      'dimm-health-state': false,
+      'dimm-unclean-shutdown': false,
+      'dimm-error-log-available': true,
+      'dimm-hardware-fatal': false,
+    })
+    // A dimm without the indicator keeps ndctl's five.
+    expect(Object.keys(dimmEventToJson(new Set(), all, NFIT_TEST_SMART))).toEqual([...DIMM_EVENTS])
+    const before: DimmSample = { health: { ...conditions, errorLogAvailable: false }, thresholds: undefined }
+    expect(healthNotified(before, { health: conditions, thresholds: undefined })).toBe(true)
   })
 
   it('counts a dimm as notified when its SMART data or thresholds changed', () => {

@@ -217,6 +217,9 @@ export class OcxlCard implements OcxlMmio {
   private shutDown = false
   private faults: CardFaults = { ...NO_FAULTS }
   private chiEnable = 0n
+  /** The condition bits as the interrupt logic last saw them: it fires on rising edges. */
+  private conditionLevels = 0n
+  private interrupt: ((raised: bigint) => void) | undefined
   private pending: PendingCommand | null = null
   private adminCommandsCompleted = 0
   private fwStaging: Uint8Array[] = []
@@ -263,6 +266,19 @@ export class OcxlCard implements OcxlMmio {
 
   /** A card powered on again with the state it kept; a shutdown that was not clean counts as dirty. */
   static fromJSON(json: unknown, options: OcxlCardOptions): OcxlCard {
+    const card = OcxlCard.resume(json, options)
+    if (!card.cleanShutdown) card.smart.dirtyShutdownCount = Math.min(card.smart.dirtyShutdownCount + 1, 0xffff_ffff)
+    card.smart.lastShutdownDirty = !card.cleanShutdown
+    card.cleanShutdown = false
+    card.shutDown = false
+    return card
+  }
+
+  /**
+   * The same card, still powered, as a later command finds it: nothing is counted again, and a
+   * controller that was shut down stays down (its memory unavailable) until the next power-on.
+   */
+  static resume(json: unknown, options: OcxlCardOptions): OcxlCard {
     const state = parseCardState(json)
     const card = new OcxlCard({ ...options, fwVersion: state.fwVersion, smart: state.smart })
     card.errorLog = state.errorLog.map((entry) => ({ ...entry }))
@@ -270,10 +286,9 @@ export class OcxlCard implements OcxlMmio {
     card.errorLogEntriesTotal = state.errorLogEntriesTotal
     card.controllerDump = state.controllerDump === null ? null : hexToBytes(state.controllerDump)
     card.faults = { ...state.faults }
-    if (!state.cleanShutdown) {
-      card.smart.dirtyShutdownCount = Math.min(card.smart.dirtyShutdownCount + 1, 0xffff_ffff)
-    }
-    card.smart.lastShutdownDirty = !state.cleanShutdown
+    card.cleanShutdown = state.cleanShutdown
+    card.shutDown = state.cleanShutdown
+    card.conditionLevels = card.conditions()
     return card
   }
 
@@ -354,11 +369,30 @@ export class OcxlCard implements OcxlMmio {
     const reached = (at: CardTime) => !this.faults.neverReady && at !== 'never' && uptime >= at
     if (reached(this.controllerReadyAt)) chi |= GLOBAL_MMIO_CHI_CRDY
     if (reached(this.memoryAvailableAt) && !this.shutDown) chi |= GLOBAL_MMIO_CHI_MA
-    if (this.errorLog.length > 0) chi |= GLOBAL_MMIO_CHI_ELA
-    if (this.controllerDump !== null) chi |= GLOBAL_MMIO_CHI_CDA
-    if (this.faults.firmwareFatal) chi |= GLOBAL_MMIO_CHI_CFFS
-    if (this.faults.hardwareFatal) chi |= GLOBAL_MMIO_CHI_CHFS
-    return chi
+    return chi | this.conditions()
+  }
+
+  /** The driver's handler for the card's interrupt: called with the CHI bits that rose while their doorbell (CHIE) was enabled. */
+  setInterruptHandler(handler: ((raised: bigint) => void) | undefined): void {
+    this.interrupt = handler
+  }
+
+  /** ELA, CDA, CFFS and CHFS: the bits that can raise the interrupt. */
+  private conditions(): bigint {
+    let levels = 0n
+    if (this.errorLog.length > 0) levels |= GLOBAL_MMIO_CHI_ELA
+    if (this.controllerDump !== null) levels |= GLOBAL_MMIO_CHI_CDA
+    if (this.faults.firmwareFatal) levels |= GLOBAL_MMIO_CHI_CFFS
+    if (this.faults.hardwareFatal) levels |= GLOBAL_MMIO_CHI_CHFS
+    return levels
+  }
+
+  /** Raise the interrupt for conditions that rose with their doorbell enabled; edges only. */
+  private signal(): void {
+    const levels = this.conditions()
+    const raised = levels & ~this.conditionLevels & this.chiEnable
+    this.conditionLevels = levels
+    if (raised !== 0n) this.interrupt?.(raised)
   }
 
   get fwVersion(): string {
@@ -398,6 +432,7 @@ export class OcxlCard implements OcxlMmio {
       timestamp: Math.max(0, Math.floor(this.clock.now() - this.poweredOnAt)),
       data: bytesToHex(data),
     })
+    this.signal()
     return logIdentifier
   }
 
@@ -408,6 +443,7 @@ export class OcxlCard implements OcxlMmio {
       throw new NvdimmError('EINVAL', `a controller dump is 1..${this.maxControllerDumpSize} bytes (CCAP1)`)
     }
     this.controllerDump = Uint8Array.from(dump)
+    this.signal()
   }
 
   setNeverReady(neverReady = true): void {
@@ -416,10 +452,12 @@ export class OcxlCard implements OcxlMmio {
 
   setFirmwareFatal(fatal = true): void {
     this.faults.firmwareFatal = fatal
+    this.signal()
   }
 
   setHardwareFatal(fatal = true): void {
     this.faults.hardwareFatal = fatal
+    this.signal()
   }
 
   /** The next `count` admin commands never complete. */
@@ -491,6 +529,7 @@ export class OcxlCard implements OcxlMmio {
     this.ram.setBigUint64(ADMIN_RESPONSE_OFFSET + 8, withField(0n, RESPONSE_RESULT, completion.result ?? 0), true)
     this.adminCommandsCompleted++
     this.completedCommands.push(pending.opcode)
+    this.signal()
   }
 
   private requestField(f: RegisterField): number {

@@ -60,17 +60,36 @@ export async function controllerStats(engine: AdminCommandEngine): Promise<OcxlC
   return decodeControllerStats((await engine.execute(ADMIN_COMMAND_CONTROLLER_STATS)).data)
 }
 
-/** Read the whole controller dump, one data buffer at a time; EAGAIN when CHI.CDA is clear. */
-export async function readControllerDump(engine: AdminCommandEngine): Promise<Uint8Array> {
+/** One data buffer of the controller dump from `offset`, and the dump's whole length; EAGAIN when CHI.CDA is clear. */
+export async function readControllerDumpChunk(
+  engine: AdminCommandEngine,
+  offset: number,
+): Promise<{ data: Uint8Array; total: number }> {
   if (!(engine.chi() & GLOBAL_MMIO_CHI_CDA)) {
     throw new NvdimmError('EAGAIN', 'no controller dump is available (CHI.CDA is clear)')
   }
+  const { data, result: total } = await engine.execute(ADMIN_COMMAND_CONTROLLER_DUMP, {
+    params: [withField(0n, REQUEST_OFFSET, offset)],
+  })
+  if (data.length === 0 && offset < total) {
+    throw new NvdimmError('EIO', `the controller dump stopped at ${offset} of ${total} bytes`)
+  }
+  return { data, total }
+}
+
+/** Read the whole controller dump, one data buffer at a time (the card drops it once read to the end). */
+export async function readControllerDump(engine: AdminCommandEngine): Promise<Uint8Array> {
+  return collectDump((offset) => readControllerDumpChunk(engine, offset))
+}
+
+/** Chunks from offset 0 until the whole length is in; shared by the driver and the command-channel client. */
+export async function collectDump(
+  chunkAt: (offset: number) => Promise<{ data: Uint8Array; total: number }>,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
   let offset = 0
   for (;;) {
-    const { data, result: total } = await engine.execute(ADMIN_COMMAND_CONTROLLER_DUMP, {
-      params: [withField(0n, REQUEST_OFFSET, offset)],
-    })
+    const { data, total } = await chunkAt(offset)
     if (data.length === 0) throw new NvdimmError('EIO', `the controller dump stopped at ${offset} of ${total} bytes`)
     chunks.push(data)
     offset += data.length

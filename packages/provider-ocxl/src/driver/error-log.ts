@@ -42,8 +42,16 @@ function checkBufferLength(bufferLength: number): void {
   }
 }
 
-/** error_log_header_parse() and the words after it (patch 16/25); EINVAL on anything malformed. */
-export function decodeErrorLog(bytes: Uint8Array, bufferLength: number = ERROR_LOG_MAX_BUFFER): OcxlErrorLog {
+/**
+ * error_log_header_parse() and the words after it (patch 16/25); EINVAL on anything malformed.
+ * `partial`: the block was cut short on its way (a small ND_CMD_CALL output room), so its data
+ * may end early; the header and fixed fields must still be whole.
+ */
+export function decodeErrorLog(
+  bytes: Uint8Array,
+  bufferLength: number = ERROR_LOG_MAX_BUFFER,
+  partial = false,
+): OcxlErrorLog {
   checkBufferLength(bufferLength)
   const identifier = fieldFromBytes(bytes, DATA_IDENTIFIER)
   const length = fieldFromBytes(bytes, DATA_LENGTH)
@@ -58,13 +66,17 @@ export function decodeErrorLog(bytes: Uint8Array, bufferLength: number = ERROR_L
     )
   }
   const dataLength = Number(length)
-  if (dataLength < ERROR_LOG_FIXED_LENGTH || DATA_HEADER_SIZE + dataLength > bytes.length) {
+  const end = DATA_HEADER_SIZE + dataLength
+  if (
+    dataLength < ERROR_LOG_FIXED_LENGTH ||
+    (partial ? DATA_HEADER_SIZE + ERROR_LOG_FIXED_LENGTH : end) > bytes.length
+  ) {
     throw new NvdimmError(
       'EINVAL',
       `error log data_length=${dataLength} does not fit: at least ${ERROR_LOG_FIXED_LENGTH}, and ${bytes.length - DATA_HEADER_SIZE} bytes were returned`,
     )
   }
-  const body = bytes.subarray(DATA_HEADER_SIZE, DATA_HEADER_SIZE + dataLength)
+  const body = bytes.subarray(DATA_HEADER_SIZE, Math.min(end, bytes.length))
   return {
     logIdentifier: Number(fieldFromBytes(bytes, ERROR_LOG_LOG_IDENTIFIER)),
     programReferenceCode: Number(fieldFromBytes(bytes, ERROR_LOG_PROGRAM_REFERENCE_CODE)),
@@ -76,13 +88,20 @@ export function decodeErrorLog(bytes: Uint8Array, bufferLength: number = ERROR_L
 
 /**
  * read_error_log() (patch 16/25): the buffer must be whole u64 words (EINVAL), CHI.ELA must be
- * set (EAGAIN), then ERRLOG is run and its 'EL' block decoded. Each call takes the oldest entry.
+ * set (EAGAIN), then ERRLOG is run and its 'EL' block checked. Each call takes the oldest
+ * entry; the whole block comes back as the card wrote it.
  */
-export async function readErrorLog(engine: AdminCommandEngine, bufferLength: number): Promise<OcxlErrorLog> {
+export async function retrieveErrorLog(engine: AdminCommandEngine, bufferLength: number): Promise<Uint8Array> {
   checkBufferLength(bufferLength)
   if (!(engine.chi() & GLOBAL_MMIO_CHI_ELA)) {
     throw new NvdimmError('EAGAIN', 'no error log is available (CHI.ELA is clear)')
   }
   const { data } = await engine.execute(ADMIN_COMMAND_ERRLOG)
-  return decodeErrorLog(data, bufferLength)
+  decodeErrorLog(data)
+  return data
+}
+
+/** retrieveErrorLog(), decoded. */
+export async function readErrorLog(engine: AdminCommandEngine, bufferLength: number): Promise<OcxlErrorLog> {
+  return decodeErrorLog(await retrieveErrorLog(engine, bufferLength), bufferLength)
 }

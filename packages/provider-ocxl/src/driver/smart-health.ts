@@ -25,6 +25,7 @@ import {
   SMART_SPARES_PERCENTAGE,
 } from '../card/index.js'
 import type { AdminCommandEngine } from './admin-command-engine.js'
+import { chiConditions } from './chi-events.js'
 
 function signed16(value: bigint): number {
   const n = Number(value)
@@ -64,7 +65,7 @@ export function decodeSmart(bytes: Uint8Array): Health {
 
 /**
  * The card's health: SMART for the numbers, CHI for the facts SMART cannot report once the
- * controller is dead. A firmware or hardware fatal bit makes the state fatal and the dimm unarmed;
+ * controller is dead, and for the four conditions as health facts. A firmware or hardware fatal bit makes the state fatal and the dimm unarmed;
  * so does memory that is no longer available. If SMART fails on a fatal card, CHI alone answers.
  */
 export async function ocxlHealth(engine: AdminCommandEngine): Promise<Health> {
@@ -78,5 +79,14 @@ export async function ocxlHealth(engine: AdminCommandEngine): Promise<Health> {
     health = {}
   }
   const state: HealthState = fatal ? worseHealthState(health.state ?? 'ok', 'fatal') : (health.state ?? 'ok')
-  return { ...health, state, unarmed: fatal || !(chi & GLOBAL_MMIO_CHI_MA) }
+  const conditions = chiConditions(chi)
+  return {
+    ...health,
+    state,
+    unarmed: fatal || !(chi & GLOBAL_MMIO_CHI_MA),
+    errorLogAvailable: conditions.has('error-log-available'),
+    controllerDumpAvailable: conditions.has('controller-dump-available'),
+    firmwareFatal: conditions.has('firmware-fatal'),
+    hardwareFatal: conditions.has('hardware-fatal'),
+  }
 }
