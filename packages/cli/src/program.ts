@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { isNvdimmError, NvdimmError } from '@nvdimm/core'
+import { registerDmesg } from './commands/dmesg.js'
 import { registerFirmware } from './commands/firmware.js'
 import { registerInfoblock } from './commands/infoblock.js'
 import { registerLabels } from './commands/labels.js'
@@ -8,6 +9,7 @@ import { registerMonitor } from './commands/monitor.js'
 import { registerSmart } from './commands/smart.js'
 import { registerNamespaces } from './commands/namespaces.js'
 import { registerNfit } from './commands/nfit.js'
+import { registerOcxl } from './commands/ocxl.js'
 import { registerPapr } from './commands/papr.js'
 import { registerPlatform } from './commands/platform.js'
 import { registerScrub } from './commands/scrub.js'
@@ -32,8 +34,10 @@ export function buildProgram(): Command {
   registerFirmware(program)
   registerMonitor(program)
   registerPlatform(program)
+  registerDmesg(program)
   registerNfit(program)
   registerPapr(program)
+  registerOcxl(program)
   registerScrub(program)
   return program
 }

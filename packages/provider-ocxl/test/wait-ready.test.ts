@@ -58,4 +58,11 @@ describe('waitReady', () => {
     await expect(waitReady(card, clock)).rejects.toMatchObject({ errno: 'EIO', message: /hardware fatal/ })
     expect(clock.now()).toBe(0)
   })
+
+  it('brings up a ready card that has a fatal bit: its health says fatal, not the probe', async () => {
+    const clock = new ManualClock()
+    const card = new OcxlCard({ clock })
+    card.setFirmwareFatal()
+    await expect(waitReady(card, clock)).resolves.toMatchObject({ fwVersion: 'OCXL0001' })
+  })
 })

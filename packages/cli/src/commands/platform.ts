@@ -9,6 +9,7 @@ import {
   type Platform,
   type PlatformSpec,
 } from '@nvdimm/core'
+import { ocxlEntry, parseOcxlOption } from '@nvdimm/provider-ocxl'
 import { paprScmEntry, parsePaprOption, type PaprScmEntry } from '@nvdimm/provider-papr-scm'
 import {
   e820Entry,
@@ -26,6 +27,7 @@ import { collect } from '../options.js'
 
 interface InitOptions extends NfitInitOptions {
   papr: string[]
+  ocxl: string[]
   arch: ArchName
   e820: string[]
   e820Table: string[]
@@ -45,8 +47,11 @@ function specFrom(options: InitOptions): PlatformSpec {
   const papr = options.papr.length
     ? [{ kind: 'papr-scm', entry: paprScmEntry(options.papr.map((text, slot) => parsePaprOption(text, slot))) }]
     : []
+  const ocxl = options.ocxl.length
+    ? [{ kind: 'ocxl', entry: ocxlEntry(options.ocxl.map((text, slot) => parseOcxlOption(text, slot))) }]
+    : []
   const e820Asked = options.e820.length + options.e820Table.length + options.e820FirmwareMemmap.length > 0
-  if (!e820Asked && nfitEntries.length === 0 && papr.length === 0) {
+  if (!e820Asked && nfitEntries.length === 0 && papr.length === 0 && ocxl.length === 0) {
     if (!options.e820Labels) return { ...defaultPlatformSpec, arch: options.arch }
     ranges.push(...parseMemmap(DEFAULT_MEMMAP))
   }
@@ -55,7 +60,7 @@ function specFrom(options: InitOptions): PlatformSpec {
     : []
   return {
     arch: options.arch,
-    providers: [...nfitEntries.map((entry) => ({ kind: 'nfit', entry })), ...papr, ...e820],
+    providers: [...nfitEntries.map((entry) => ({ kind: 'nfit', entry })), ...papr, ...ocxl, ...e820],
   }
 }
 
@@ -116,15 +121,24 @@ export function registerPlatform(program: Command): void {
       collect,
       [],
     )
+    .option(
+      '--ocxl <size>',
+      "an OpenCAPI persistent memory card (experimental): 'SIZE[,label-size=16M][,serial=N][,link=PHB][,fw=VERSION]', SIZE whole 16 MiB sections (repeatable; cards share link 0 unless told)",
+      collect,
+      [],
+    )
     .option('-f, --force', 'replace a platform that already exists there')
     .action(async (options: InitOptions, command: Command) => {
       const { dir } = choosePlatformDir(command.optsWithGlobals().platform)
-      // A pseries LPAR is POWER unless the command line says otherwise.
-      if (options.papr.length && command.getOptionValueSource('arch') === 'default') options.arch = 'ppc64'
+      // A pseries LPAR and an OpenCAPI host are POWER unless the command line says otherwise.
+      if ((options.papr.length || options.ocxl.length) && command.getOptionValueSource('arch') === 'default') {
+        options.arch = 'ppc64'
+      }
       const created = await initPlatform(dir, specFrom(options), providerKinds, { replace: options.force ?? false })
       writeDeviceTrees(created)
       const summary = created.providers.map(({ kind, entry }) => {
-        const { ranges, devices } = entry as { ranges?: unknown[]; devices?: unknown[] }
+        const { ranges, devices, cards } = entry as { ranges?: unknown[]; devices?: unknown[]; cards?: unknown[] }
+        if (cards) return `${kind} (${cards.length} cards)`
         return devices ? `${kind} (${devices.length} devices)` : `${kind} (${ranges?.length ?? 0} ranges)`
       })
       process.stderr.write(`created platform at ${created.dir}: ${created.arch}, ${summary.join(', ')}\n`)

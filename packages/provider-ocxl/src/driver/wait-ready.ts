@@ -18,7 +18,7 @@ const READY = GLOBAL_MMIO_CHI_CRDY | GLOBAL_MMIO_CHI_MA
 /**
  * Wait until the controller is ready (CHI.CRDY) and its memory available (CHI.MA), within the
  * sum of CCAP0's readiness and memory-available timeouts (seconds), before the memory is handed
- * to libnvdimm (patch 13/25). A fatal CHI bit ends the wait at once.
+ * to libnvdimm (patch 13/25). A fatal CHI bit on a card not yet ready ends the wait at once.
  */
 export async function waitReady(mmio: OcxlMmio, clock: Clock): Promise<OcxlCapabilities> {
   const capabilities = readCapabilities(mmio)
@@ -26,11 +26,12 @@ export async function waitReady(mmio: OcxlMmio, clock: Clock): Promise<OcxlCapab
   const start = clock.now()
   for (;;) {
     const chi = mmio.read64(GLOBAL_MMIO_CHI)
+    // Ready is all the series asked; a fatal bit on a ready card is its health's business.
+    if ((chi & READY) === READY) return capabilities
     if (chi & (GLOBAL_MMIO_CHI_CFFS | GLOBAL_MMIO_CHI_CHFS)) {
       const which = chi & GLOBAL_MMIO_CHI_CFFS ? 'firmware' : 'hardware'
       throw new NvdimmError('EIO', `OpenCAPI persistent memory controller reports a ${which} fatal error (CHI)`)
     }
-    if ((chi & READY) === READY) return capabilities
     const elapsed = clock.now() - start
     if (elapsed >= budgetMs) {
       const missing: string[] = []
