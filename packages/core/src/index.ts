@@ -50,6 +50,7 @@ export type { NamespaceRuntimeState, RegionRuntimeState, RuntimeState } from './
 
 export { Bus } from './bus/bus.js'
 export { commandStatus, submitCommand, submitUserCommand } from './bus/ndctl.js'
+export { prefixedLogger } from './provider/prefixed-logger.js'
 export { Dimm } from './dimm/dimm.js'
 export {
   activateRegionDimms,

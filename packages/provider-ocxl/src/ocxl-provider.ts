@@ -2,7 +2,7 @@ import {
   defineProvider,
   DimmCmd,
   isNvdimmError,
-  type Logger,
+  prefixedLogger,
   type Media,
   MediaWindow,
   type ProviderComponents,
@@ -67,15 +67,6 @@ export interface OcxlOptions {
 }
 
 const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA]
-
-function prefixed(logger: Logger, prefix: string): Logger {
-  return {
-    debug: (message) => logger.debug(`${prefix}${message}`),
-    info: (message) => logger.info(`${prefix}${message}`),
-    warn: (message) => logger.warn(`${prefix}${message}`),
-    error: (message) => logger.error(`${prefix}${message}`),
-  }
-}
 
 /** nmemN/ocxl: what read_device_metadata() logged in the series, as attributes (the review's ask). */
 function cardAttributes(card: OcxlCard, capabilities: OcxlCapabilities, setup: OcxlCardSetup) {
@@ -193,7 +184,7 @@ async function probeCards(
     const engine = new AdminCommandEngine(card, clock)
     const labels = new MediaWindow(setup.media, 0n, labelSize)
     const name = ocxlPmemName(minor++)
-    const log = prefixed(logger, `${name}: `)
+    const log = prefixedLogger(logger, `${name}: `)
     const bus = registerBus({
       providerName: name,
       cmdMask: [],

@@ -4,6 +4,7 @@ import {
   DimmFamily,
   ERRNO,
   isNvdimmError,
+  prefixedLogger,
   NvdimmError,
   type CommandResult,
   type Logger,
@@ -59,15 +60,6 @@ export interface PaprScmOptions {
 /** PAPR_SCM_DIMM_CMD_MASK: the label commands and ND_CMD_CALL for the PDSMs. */
 const PAPR_SCM_DIMM_CMD_MASK = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCmd.SET_CONFIG_DATA, DimmCmd.CALL]
 const realSleep: HcallSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function prefixed(logger: Logger, prefix: string): Logger {
-  return {
-    debug: (message) => logger.debug(`${prefix}${message}`),
-    info: (message) => logger.info(`${prefix}${message}`),
-    warn: (message) => logger.warn(`${prefix}${message}`),
-    error: (message) => logger.error(`${prefix}${message}`),
-  }
-}
 
 /** The SCM devices the tree describes and that have storage; a node that fails is logged and left out. */
 function scmDevices(tree: DtNode, options: PaprScmOptions, logger: Logger): PaprScmNode[] {
@@ -133,7 +125,7 @@ async function probePaprScm(options: PaprScmOptions, components: ProviderCompone
     const backing = options.devices.get(scm.drcIndex)!
     const device = { ...scm, metadataSize: BigInt(scm.metadataSize ?? 0) }
     const name = paprScmDeviceName(scm.path)
-    const log = prefixed(logger, `papr_scm ${name}: `)
+    const log = prefixedLogger(logger, `papr_scm ${name}: `)
     let bound: bigint
     try {
       bound = await attachScmDevice(hv, device, ours, sleep, log)
