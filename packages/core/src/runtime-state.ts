@@ -31,6 +31,8 @@ export interface RuntimeState {
   boot?: number
   /** Kernels booted so far, by power cycle or kexec: a provider tells its own bindings from a previous kernel's by it. */
   kernel?: number
+  /** The last power-off was a power failure, not an orderly shutdown (until the next power-off). */
+  powerLost?: boolean
   /** Each provider's firmware state (FirmwareStore), keyed by the provider's position. */
   firmware?: Record<string, unknown>
 }

@@ -85,6 +85,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   private readonly firmware: Record<string, unknown>
   private readonly boot: number
   private readonly kernel: number
+  private readonly powerLost: boolean
 
   constructor(options: CreateNvdimmOptions) {
     super()
@@ -94,6 +95,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     this.keys = options.keys ?? memoryKeyStore()
     this.boot = options.state?.boot ?? 0
     this.kernel = options.state?.kernel ?? 0
+    this.powerLost = options.state?.powerLost ?? false
     const userLogger = options.logger
     const record = (level: LogEntry['level']) => (message: string) => {
       if (this.dmesg.length >= DMESG_LIMIT) this.dmesg.shift()
@@ -170,6 +172,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         events: this,
         boot: this.boot,
         kernel: this.kernel,
+        powerLost: this.powerLost,
         firmware: {
           // Copies both ways: a provider that edits what it loaded must not edit the saved state.
           load: () => structuredClone(this.firmware[index]),
@@ -203,6 +206,20 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   }
 
   /** Tear down in reverse: namespaces, regions, dimms, buses, then each provider's remove(). */
+  /**
+   * The power fails now: every region under the cache model keeps what its persistence domain
+   * guarantees and, for the rest, what the seed draws (the seed moves on by region). Stop the
+   * subsystem after, and start the next one from afterPowerFail(runtimeState()).
+   */
+  powerFail(options: { seed?: number } = {}): { region: string; uncertainLines: number; linesLost: number }[] {
+    return this.regions
+      .filter((region) => region.persistence.modelled)
+      .map((region, index) => ({
+        region: region.name,
+        ...region.persistence.powerFail({ seed: (options.seed ?? 0) + index }),
+      }))
+  }
+
   async stop(): Promise<void> {
     for (const slot of [...this.slots].reverse()) {
       for (const bus of [...slot.buses].reverse()) await this.unregisterBus(slot, bus)
@@ -221,6 +238,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     }
     if (this.boot) state.boot = this.boot
     if (this.kernel) state.kernel = this.kernel
+    if (this.powerLost) state.powerLost = true
     if (Object.keys(this.firmware).length) state.firmware = structuredClone(this.firmware)
     for (const dimm of this.dimms) {
       if (!dimm.enabled && !dimm.probeError) state.dimms[dimm.name] = { enabled: false }

@@ -122,13 +122,23 @@ export function ocxl(options: OcxlOptions): ProviderInit {
   )
 }
 
-/** The card as this boot finds it: the one handed in, or the saved one (resumed, or powered on again). */
-function cardFor(setup: OcxlCardSetup, saved: SavedOcxlCards | undefined, boot: number, clock: Clock): OcxlCard {
+/**
+ * The card as this boot finds it: the one handed in, or the saved one, resumed within a boot or
+ * powered on again. An orderly power-off lets the controller finish (a clean shutdown); after a
+ * power failure only a SHUTDOWN sent before it counts as clean.
+ */
+function cardFor(
+  setup: OcxlCardSetup,
+  saved: SavedOcxlCards | undefined,
+  components: Pick<ProviderComponents, 'boot' | 'powerLost'>,
+  clock: Clock,
+): OcxlCard {
   if (setup.card) return setup.card
-  const state = saved?.cards[serialKey(setup.serial)]
+  const state = saved?.cards[serialKey(setup.serial)] as { cleanShutdown?: unknown } | undefined
   const options = { ...setup.config, clock }
   if (state === undefined) return new OcxlCard(options)
-  return saved!.boot === boot ? OcxlCard.resume(state, options) : OcxlCard.fromJSON(state, options)
+  if (saved!.boot === components.boot) return OcxlCard.resume(state, options)
+  return OcxlCard.fromJSON(components.powerLost ? state : { ...state, cleanShutdown: true }, options)
 }
 
 async function probeCards(
@@ -139,7 +149,7 @@ async function probeCards(
   probed: { card: OcxlCard; link: LpcLink }[],
   save: () => void,
 ): Promise<void> {
-  const { registerBus, logger, boot } = components
+  const { registerBus, logger } = components
   const opal = options.opal ?? new EmulatedOpal()
   const clock = options.clock ?? new ManualClock()
   const links = new Map<string, LpcLink>()
@@ -157,7 +167,7 @@ async function probeCards(
     const where = `ocxlpmem: card ${setup.serial.toString(16)} on link ${setup.link.phbId}`
     let card: OcxlCard
     try {
-      card = cardFor(setup, saved, boot, clock)
+      card = cardFor(setup, saved, components, clock)
     } catch (error) {
       if (!isNvdimmError(error)) throw error
       logger.error(`${where}: its saved state is unusable: ${error.message}`)

@@ -1,4 +1,6 @@
 import {
+  afterPowerCycle,
+  afterPowerFail,
   createNvdimm,
   DimmCmd,
   encodeCmdPkg,
@@ -158,17 +160,20 @@ describe('ocxl: the card state between commands', () => {
     return nd.runtimeState()
   }
 
-  it('keeps the error log within a boot; a power cycle without a controller shutdown counts as dirty', async () => {
+  it('counts a power failure as a dirty shutdown unless the controller was shut down first', async () => {
     let state = await run({ boot: 0 }, async () => undefined)
     const saved = state.firmware?.[0] as { cards: Record<string, unknown> }
     expect(Object.keys(saved.cards)).toEqual(['0000000000000077'])
-    state = await run({ ...state, boot: 1 }, async (nd) => {
+    state = await run(afterPowerCycle(state), async (nd) => {
+      expect(await nd.dimms[0]!.health()).toMatchObject({ shutdownState: 'clean', shutdownCount: 0 })
+    })
+    state = await run(afterPowerFail(state), async (nd) => {
       expect(await nd.dimms[0]!.health()).toMatchObject({ shutdownState: 'dirty', shutdownCount: 1 })
       await ocxlShutdown(nd.dimms[0]!)
     })
     // Shut down in this boot: the memory stays unavailable, so the card is left out.
     state = await run(state, async (nd) => expect(nd.buses).toHaveLength(0))
-    await run({ ...state, boot: 2 }, async (nd) => {
+    await run(afterPowerFail(state), async (nd) => {
       expect(await nd.dimms[0]!.health()).toMatchObject({ shutdownState: 'clean', shutdownCount: 1 })
     })
   })

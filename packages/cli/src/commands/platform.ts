@@ -162,6 +162,15 @@ export function registerPlatform(program: Command): void {
     })
 
   platform
+    .command('power-fail')
+    .description('the power fails: like power-cycle, but the firmware sees no orderly shutdown (dirty shutdowns count)')
+    .action(async (_options: unknown, command: Command) => {
+      const opened = await openPlatform(command.optsWithGlobals().platform)
+      await opened.powerFail()
+      process.stderr.write(`power failed platform at ${opened.dir}\n`)
+    })
+
+  platform
     .command('kexec')
     .description('kexec into a new kernel: hypervisor bindings and firmware state stay, sysfs settings go')
     .action(async (_options: unknown, command: Command) => {

@@ -83,19 +83,16 @@ describe('two OpenCAPI cards on one link, from the command line', () => {
     expect(json('list', '-B')).toHaveLength(2)
   })
 
-  it('counts a power cycle without a controller shutdown as dirty, and one after it as clean', () => {
-    const before = json('list', '-DH', '-d', 'nmem0')[0].health.shutdown_count
+  it('counts a power failure as a dirty shutdown, unless the controllers were shut down first', () => {
+    const health = () => json('list', '-DH', '-d', 'nmem0')[0].health
+    const before = health().shutdown_count
     expect(run('platform', 'power-cycle').rc).toBe(0)
-    expect(json('list', '-DH', '-d', 'nmem0')[0].health).toMatchObject({
-      shutdown_state: 'dirty',
-      shutdown_count: before + 1,
-    })
+    expect(health()).toMatchObject({ shutdown_state: 'clean', shutdown_count: before })
+    expect(run('platform', 'power-fail').stderr).toMatch(/^power failed platform at /)
+    expect(health()).toMatchObject({ shutdown_state: 'dirty', shutdown_count: before + 1 })
     expect(run('ocxl', 'shutdown', 'nmem0').stderr).toBe('shut down 1 controller\n')
-    expect(run('platform', 'power-cycle').rc).toBe(0)
-    expect(json('list', '-DH', '-d', 'nmem0')[0].health).toMatchObject({
-      shutdown_state: 'clean',
-      shutdown_count: before + 1,
-    })
+    expect(run('platform', 'power-fail').rc).toBe(0)
+    expect(health()).toMatchObject({ shutdown_state: 'clean', shutdown_count: before + 1 })
   })
 
   it('updates the firmware with update-firmware, gives stats and a controller dump', () => {

@@ -235,7 +235,8 @@ export class BttArena implements BttArenaInfo {
     if (premap >= this.externalNlba) this.outOfRange('__btt_map_write', premap)
     this.mapEntryView.setUint32(0, raw >>> 0, true)
     const offset = this.mapOffset(premap)
-    if (this.fits && premap < this.externalNlba) this.media.write(offset, this.mapEntry)
+    // btt_map_write(… NVDIMM_NO_DEEPFLUSH): memcpy_flushcache() then pmem_wmb().
+    if (this.fits && premap < this.externalNlba) this.writeOrdered(offset, this.mapEntry)
     else namespaceWrite(this.media, offset, this.mapEntry)
     if (premap < this.externalNlba) {
       const chunk = this.mapChunks.get(premap >>> MAP_CHUNK_SHIFT)
@@ -262,8 +263,14 @@ export class BttArena implements BttArenaInfo {
     v.setUint32(12, seq >>> 0, true)
     const slot = this.logIndex[sub === 0 ? 0 : 1]
     const offset = this.logBase + BigInt(lane * LOG_GRP_SIZE + slot * LOG_ENT_SIZE)
-    if (this.fits) this.media.write(offset, this.logEntry)
+    if (this.fits) this.writeOrdered(offset, this.logEntry)
     else namespaceWrite(this.media, offset, this.logEntry)
+  }
+
+  /** nsio_rw_bytes() on the fast path: the store, then the fence that orders it before the next. */
+  private writeOrdered(offset: bigint, source: Uint8Array): void {
+    this.media.write(offset, source)
+    this.media.sync()
   }
 
   /**
@@ -385,7 +392,7 @@ export class BttArena implements BttArenaInfo {
     }
     const dataOffset = this.dataOffset(newBlock)
     if (!this.fits) checkNamespaceRange(this.media, dataOffset, source.length)
-    this.media.write(dataOffset, source)
+    this.writeOrdered(dataOffset, source)
 
     const raw = this.mapRaw(premap)
     const flags = (raw & MAP_ENT_NORMAL) >>> 0

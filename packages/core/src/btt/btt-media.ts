@@ -28,4 +28,6 @@ export function namespaceWrite(media: Media, offset: bigint, source: Uint8Array)
   if (source.length === 0) return
   checkNamespaceRange(media, offset, source.length)
   media.write(offset, source)
+  // nsio_rw_bytes(): memcpy_flushcache(), then at least pmem_wmb(), so BTT's writes land in order.
+  media.sync()
 }

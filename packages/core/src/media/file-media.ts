@@ -5,6 +5,11 @@ import { checkMediaRange, type Media } from './media.js'
 export interface FileMediaOptions {
   /** Open read-only: writes fail with EROFS. */
   readOnly?: boolean
+  /**
+   * strict (the default, the CLI's): fdatasync at every durability point, so a host crash loses
+   * nothing the model made durable. fast (tests, benchmarks): no fdatasync.
+   */
+  durability?: 'strict' | 'fast'
   /** Media that starts `offset` bytes into the file (a label area at the end of a QEMU image). */
   offset?: bigint
   /** Bytes of the file to expose; defaults to the rest of the file. */
@@ -25,6 +30,7 @@ export class FileMedia implements Media {
   private readonly fd: number
   private readonly base: bigint
   private readonly readOnly: boolean
+  private readonly strict: boolean
   private closed = false
 
   constructor(
@@ -32,6 +38,7 @@ export class FileMedia implements Media {
     options: FileMediaOptions = {},
   ) {
     this.readOnly = options.readOnly ?? false
+    this.strict = (options.durability ?? 'strict') === 'strict'
     try {
       this.fd = fs.openSync(path, this.readOnly ? 'r' : 'r+')
     } catch (error) {
@@ -85,7 +92,7 @@ export class FileMedia implements Media {
   }
 
   sync(): void {
-    if (!this.readOnly) fs.fdatasyncSync(this.fd)
+    if (!this.readOnly && this.strict) fs.fdatasyncSync(this.fd)
   }
 
   close(): void {

@@ -47,6 +47,7 @@ const runtimeSchema = z.object({
     .optional(),
   boot: z.number().int().min(0).optional(),
   kernel: z.number().int().min(0).optional(),
+  powerLost: z.boolean().optional(),
   firmware: z.record(z.string(), z.unknown()).optional(),
 })
 
@@ -78,6 +79,8 @@ export interface StartOptions {
   /** Open media read-only: the session may look but not change the media. */
   readOnly?: boolean
   logger?: Logger
+  /** How the media files meet durability points: strict (fdatasync, the default) or fast. */
+  durability?: 'strict' | 'fast'
 }
 
 export interface PlatformSession {
@@ -213,7 +216,10 @@ export class Platform {
     const opened: Media[] = []
     const media: MediaOpener = {
       open: (file) => {
-        const handle = new FileMedia(mediaPathOf(this.dir, file), { readOnly: options.readOnly ?? false })
+        const handle = new FileMedia(mediaPathOf(this.dir, file), {
+          readOnly: options.readOnly ?? false,
+          durability: options.durability ?? 'strict',
+        })
         opened.push(handle)
         return handle
       },
@@ -315,6 +321,11 @@ export class Platform {
     return this.reboot(afterPowerCycle)
   }
 
+  /** The power fails: a new boot whose firmware saw no orderly shutdown (dirty shutdown counts). */
+  powerFail(): Promise<void> {
+    return this.reboot(afterPowerFail)
+  }
+
   /**
    * kexec into a new kernel: the firmware and hypervisor keep what they hold (a papr_scm
    * device's bindings), what the old kernel held in memory is gone.
@@ -348,6 +359,7 @@ export function afterKexec(runtime: RuntimeState): RuntimeState {
   return {
     ...(Object.keys(namespaces).length ? { namespaces } : {}),
     ...(runtime.boot ? { boot: runtime.boot } : {}),
+    ...(runtime.powerLost ? { powerLost: true } : {}),
     kernel: (runtime.kernel ?? 0) + 1,
     ...(runtime.firmware ? { firmware: runtime.firmware } : {}),
   }
@@ -355,7 +367,13 @@ export function afterKexec(runtime: RuntimeState): RuntimeState {
 
 /** A power cycle: a new kernel, and a new boot that firmware (locks, freezes, bindings) sees. */
 export function afterPowerCycle(runtime: RuntimeState): RuntimeState {
-  return { ...afterKexec(runtime), boot: (runtime.boot ?? 0) + 1 }
+  const { powerLost: _, ...next } = afterKexec(runtime)
+  return { ...next, boot: (runtime.boot ?? 0) + 1 }
+}
+
+/** A power failure: a power cycle without the orderly shutdown, which firmware notices. */
+export function afterPowerFail(runtime: RuntimeState): RuntimeState {
+  return { ...afterPowerCycle(runtime), powerLost: true }
 }
 
 export interface InitOptions extends PlatformOptions {

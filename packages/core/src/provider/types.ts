@@ -183,6 +183,8 @@ export interface ProviderComponents {
   readonly boot: number
   /** Which kernel of the platform this is (RuntimeState.kernel): moves on at a power cycle and at a kexec. */
   readonly kernel: number
+  /** This boot followed a power failure, not an orderly shutdown. */
+  readonly powerLost: boolean
 }
 
 export type ProviderStability = 'stable' | 'experimental'

@@ -18,6 +18,7 @@ export async function nvdimmFlush(region: Region): Promise<void> {
   } else {
     steps.push(...genericNvdimmFlush(region))
   }
+  region.persistence.deepFlush()
   region.bus.ctx.events.emit('region:flush', region, steps)
 }
 

@@ -5,6 +5,7 @@ import type { NdPfn } from '../claim/nd-pfn.js'
 import type { Dimm } from '../dimm/dimm.js'
 import type { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'
+import { RegionPersistence } from '../persistence/region-persistence.js'
 import { regionAllocatableDpa, regionAvailableDpa } from '../namespace/dpa-allocator.js'
 import { indexVersionOf } from '../namespace/label/label-store.js'
 import { interleaveSetCookie, type LabelEnt } from '../namespace/label/label-update.js'
@@ -33,7 +34,9 @@ export class Region implements RegionRef {
   readonly name: string
   readonly type: RegionType
   readonly resource: { readonly start: bigint; readonly size: bigint }
+  /** The provider's media as the CPU reaches it (see RegionPersistence). */
   readonly media: Media
+  readonly persistence: RegionPersistence
   readonly mappings: readonly Mapping[]
   readonly interleaveSet: InterleaveSet | undefined
   readonly numaNode: number
@@ -72,12 +75,13 @@ export class Region implements RegionRef {
     this.name = `region${id}`
     this.type = descriptor.type
     this.resource = Object.freeze({ ...descriptor.resource })
-    this.media = descriptor.media
     this.mappings = Object.freeze([...mappings])
     this.interleaveSet = descriptor.interleaveSet
     this.numaNode = descriptor.numaNode
     this.targetNode = descriptor.targetNode
     this.flags = new Set(descriptor.flags)
+    this.persistence = new RegionPersistence(descriptor.media, bus.ctx.arch.cacheLineSize, this.persistenceDomain)
+    this.media = this.persistence
     this.defaultAlign = defaultRegionAlign(this.resource.size, mappings.length, bus.ctx.arch.pageSize)
     this.align = this.defaultAlign
   }

@@ -128,6 +128,8 @@ export interface MockControl {
   revive(): void
   /** SET_CONFIG_DATA commands carried out so far. */
   readonly writes: number
+  /** Every SET_CONFIG_DATA carried out, with what it wrote where: the trace crash exploration replays. */
+  readonly configWrites: { dimm: string; offset: number; data: Uint8Array }[]
 }
 
 export type MockProviderInit = ProviderInit & { readonly control: MockControl }
@@ -239,6 +241,7 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
   }
 
   let writes = 0
+  const configWrites: MockControl['configWrites'] = []
   let crashAt: number | undefined
   let crashed = false
 
@@ -258,7 +261,11 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
       throw new SimulatedCrash(crashAt)
     }
     const result = serveConfigCommand(new BufferMedia(label.config), label.maxXfer, cmd, input)
-    if (cmd === DimmCmd.SET_CONFIG_DATA && result.rc === 0) writes++
+    if (cmd === DimmCmd.SET_CONFIG_DATA && result.rc === 0) {
+      writes++
+      const { offset, data } = decodeSetConfigData(input)
+      configWrites.push({ dimm: dimm.name, offset, data: data.slice() })
+    }
     return result
   }
 
@@ -344,6 +351,7 @@ export function mockProvider(topology: MockTopology): MockProviderInit {
     get writes() {
       return writes
     },
+    configWrites,
   }
   return Object.assign(init, { control })
 }
