@@ -342,3 +342,4 @@ export type { PersistenceOp, PowerFailOptions, PowerFailReport, UncertainLine } 
 export { explorePowerFailures } from './persistence/explore.js'
 export type { ConsistencyCheck, CrashState, ExploreOptions, ExploreReport } from './persistence/explore.js'
 export { RegionPersistence } from './persistence/region-persistence.js'
+export { OverlayMedia } from './media/overlay-media.js'

@@ -44,6 +44,8 @@ export interface CreateNvdimmOptions {
   state?: RuntimeState
   /** The keyring locked dimms are unlocked from at probe, and ndctl's passphrase commands keep keys in; in memory by default. */
   keys?: KeyStore
+  /** Every region's stores go through the CPU cache model from the start (see RegionPersistence). */
+  cacheModel?: boolean
 }
 
 export interface LogEntry {
@@ -86,6 +88,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   private readonly boot: number
   private readonly kernel: number
   private readonly powerLost: boolean
+  private readonly cacheModel: boolean
 
   constructor(options: CreateNvdimmOptions) {
     super()
@@ -96,6 +99,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     this.boot = options.state?.boot ?? 0
     this.kernel = options.state?.kernel ?? 0
     this.powerLost = options.state?.powerLost ?? false
+    this.cacheModel = options.cacheModel ?? false
     const userLogger = options.logger
     const record = (level: LogEntry['level']) => (message: string) => {
       if (this.dmesg.length >= DMESG_LIMIT) this.dmesg.shift()
@@ -325,6 +329,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       return { dimm, start: mapping.start, size: mapping.size, position: mapping.position }
     })
     const region = new Region(bus, this.ctx.regionIda.get(), descriptor, mappings)
+    if (this.cacheModel) region.persistence.enableModel()
     const align = this.ctx.restore.regions?.[region.name]?.align
     if (align !== undefined) region.align = align
     bus.regions.push(region)

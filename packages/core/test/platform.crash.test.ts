@@ -116,6 +116,7 @@ describe('crash at every write of the platform store', () => {
   for (const [what, reboot] of [
     ['a power cycle', (platform: Platform) => platform.powerCycle()],
     ['a kexec', (platform: Platform) => platform.kexec()],
+    ['a power failure', (platform: Platform) => platform.powerFail()],
     ['a firmware change', (platform: Platform) => platform.updateFirmware(0, () => ({ fault: 'busy' }))],
   ] as const) {
     it(`${what} leaves the old runtime state or the new one`, async () => {

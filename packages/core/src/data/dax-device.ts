@@ -2,7 +2,8 @@ import type { NdPfn } from '../claim/nd-pfn.js'
 import { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'
 import type { Namespace } from '../namespace/namespace.js'
-import { namespaceMedia } from '../namespace/nsio.js'
+import { MediaWindow } from '../media/media-window.js'
+import type { RegionPersistence } from '../persistence/region-persistence.js'
 import { hex } from '../units.js'
 
 /**
@@ -49,14 +50,22 @@ export class DaxDevice {
         `${this.name}: fail, unaligned vma (${hex(offset)} - ${hex(offset + length)}, ${hex(this.align)})`,
       )
     }
-    return new DaxMapping(namespaceMedia(this.namespace), this.dataOffset + offset, length, this.name)
+    const region = this.namespace.region
+    const inRegion = this.namespace.resource.start - region.resource.start + this.dataOffset + offset
+    return new DaxMapping(region.persistence, inRegion, length, this.name)
   }
 }
 
-/** One aligned mapping: loads and stores at any byte, made durable by flush() (a CPU cache flush). */
+/**
+ * One aligned mapping, as a program sees it: loads and stores at any byte. Under the region's
+ * cache model a store is a cached CPU store until written back (writeback(): clwb / dcbstps)
+ * and fenced (barrier(): pmem_wmb); persist() is both, as libpmem's pmem_persist(); flush()
+ * persists the whole mapping. Without the model every store is on the media at once.
+ */
 export class DaxMapping {
   constructor(
-    private readonly media: Media,
+    private readonly region: RegionPersistence,
+    /** Where the mapping starts in the region's media. */
     private readonly base: bigint,
     readonly length: bigint,
     private readonly deviceName: string,
@@ -70,16 +79,45 @@ export class DaxMapping {
 
   read(offset: bigint, target: Uint8Array): void {
     this.check(offset, target.length)
-    this.media.read(this.base + offset, target)
+    this.region.read(this.base + offset, target)
   }
 
+  /** A CPU store. */
   write(offset: bigint, source: Uint8Array): void {
     this.check(offset, source.length)
-    this.media.write(this.base + offset, source)
+    if (this.region.modelled) this.region.store(this.base + offset, source)
+    else this.region.write(this.base + offset, source)
+  }
+
+  /** A non-temporal store (pmem_memcpy_nodrain): past the cache, still to be fenced. */
+  writeNonTemporal(offset: bigint, source: Uint8Array): void {
+    this.check(offset, source.length)
+    this.region.write(this.base + offset, source)
+  }
+
+  /** Write back the cache lines of the range (clwb / dcbstps), without waiting. */
+  writeback(offset: bigint, length: number): void {
+    this.check(offset, length)
+    if (this.region.modelled) this.region.writeback(this.base + offset, length)
+  }
+
+  /** pmem_wmb(): what was written back or stored non-temporally is in the persistence domain. */
+  barrier(): void {
+    this.region.barrier()
+  }
+
+  persist(offset: bigint, length: number): void {
+    this.writeback(offset, length)
+    this.barrier()
   }
 
   flush(): void {
-    this.media.sync()
+    this.persist(0n, Number(this.length))
+  }
+
+  /** The mapping's bytes inside a region image (what a crash-state check is handed). */
+  view(regionImage: Media): Media {
+    return new MediaWindow(regionImage, this.base, this.length)
   }
 }
 

@@ -10,6 +10,8 @@ export interface FileMediaOptions {
    * nothing the model made durable. fast (tests, benchmarks): no fdatasync.
    */
   durability?: 'strict' | 'fast'
+  /** How a strict durability point reaches the file (fdatasync); tests count the calls. */
+  syncFile?: (fd: number) => void
   /** Media that starts `offset` bytes into the file (a label area at the end of a QEMU image). */
   offset?: bigint
   /** Bytes of the file to expose; defaults to the rest of the file. */
@@ -31,6 +33,7 @@ export class FileMedia implements Media {
   private readonly base: bigint
   private readonly readOnly: boolean
   private readonly strict: boolean
+  private readonly syncFile: (fd: number) => void
   private closed = false
 
   constructor(
@@ -39,6 +42,7 @@ export class FileMedia implements Media {
   ) {
     this.readOnly = options.readOnly ?? false
     this.strict = (options.durability ?? 'strict') === 'strict'
+    this.syncFile = options.syncFile ?? fs.fdatasyncSync
     try {
       this.fd = fs.openSync(path, this.readOnly ? 'r' : 'r+')
     } catch (error) {
@@ -92,7 +96,7 @@ export class FileMedia implements Media {
   }
 
   sync(): void {
-    if (!this.readOnly && this.strict) fs.fdatasyncSync(this.fd)
+    if (!this.readOnly && this.strict) this.syncFile(this.fd)
   }
 
   close(): void {

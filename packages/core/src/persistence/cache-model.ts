@@ -14,21 +14,20 @@ import type { PersistenceDomain } from '../region/region.js'
  * (Documentation/ABI, persistence_domain): cpu_cache every store, memory_controller what
  * reached the controller, unknown only what a deep flush covered. Anything later may or may not
  * have been evicted in time: a line then holds its durable contents or any later version.
+ *
+ * Every store lands on the media at once (it is what the CPU reads back); what is not yet
+ * durable is kept as the stores in flight, each with the bytes it overwrote, so a power
+ * failure can roll a line back to any version. Lines are worked out only when asked.
  */
 
-/** Where a version of a line is on its way to the media. */
+/** Where a store is on its way to the media. */
 type Stage = 'cached' | 'written-back' | 'controller'
 
-interface LineVersion {
-  data: Uint8Array
+interface Pending {
+  offset: number
+  /** The bytes this store overwrote. */
+  before: Uint8Array
   stage: Stage
-}
-
-interface LineState {
-  /** What survives for sure. */
-  durable: Uint8Array
-  /** Later versions, oldest first, none of them durable yet. */
-  versions: LineVersion[]
 }
 
 export type PersistenceOp =
@@ -71,12 +70,31 @@ export function seededRandom(seed: number): () => number {
   }
 }
 
+const SLAB_SIZE = 1 << 20
+
+function toOffset(offset: bigint): number {
+  if (offset < 0n || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new NvdimmError('EINVAL', `offset ${offset} is outside what the cache model tracks`)
+  }
+  return Number(offset)
+}
+
 export class CpuCacheModel {
   readonly lineSize: number
   readonly domain: PersistenceDomain
   private readonly media: Media
-  private readonly lines = new Map<bigint, LineState>()
+  /** Stores not yet durable, oldest first. */
+  private pending: Pending[] = []
+  private writtenBack = 0
   private recording: PersistenceOp[] | undefined
+  /**
+   * Where the overwritten bytes of stores in flight are kept: views into one slab, reused once
+   * nothing is in flight (allocating every store's copy costs more than the store).
+   */
+  private slab = new Uint8Array(SLAB_SIZE)
+  private slabUsed = 0
+  /** While recording: every store's overwritten bytes, to rebuild the image recording began on. */
+  private overwritten: { offset: bigint; data: Uint8Array }[] = []
 
   constructor(media: Media, lineSize: number, domain: PersistenceDomain) {
     if (!Number.isInteger(lineSize) || lineSize <= 0 || (lineSize & (lineSize - 1)) !== 0) {
@@ -87,21 +105,32 @@ export class CpuCacheModel {
     this.domain = domain
   }
 
-  /** Start keeping every operation, for exploring crash states later. */
+  /** Start keeping every operation, for exploring crash states later (best on a fenced, quiet region). */
   record(): void {
     this.recording = []
+    this.overwritten = []
   }
 
   /** The operations since record(); recording stops. */
   takeTrace(): PersistenceOp[] {
+    return this.takeRecording().trace
+  }
+
+  /**
+   * The operations since record(), and what the bytes they stored to held when recording began
+   * (apply the pieces in order); recording stops.
+   */
+  takeRecording(): { trace: PersistenceOp[]; originals: { offset: bigint; data: Uint8Array }[] } {
     const trace = this.recording ?? []
+    const originals = this.overwritten.reverse()
     this.recording = undefined
-    return trace
+    this.overwritten = []
+    return { trace, originals }
   }
 
   /** Lines whose latest contents a power failure could still lose. */
   get uncertainLines(): number {
-    return this.lines.size
+    return this.pendingLines().size
   }
 
   /** A cached store: the CPU (and every reader) sees it at once; the media may not. */
@@ -113,34 +142,36 @@ export class CpuCacheModel {
   /** memcpy_flushcache(): past the cache, waiting only for the fence. */
   storeNonTemporal(offset: bigint, data: Uint8Array): void {
     this.recording?.push({ kind: 'store-nt', offset, data: data.slice() })
+    // A non-temporal store to a line the cache holds dirty pushes that line out with it.
+    if (this.pending.length) this.markWrittenBack(toOffset(offset), data.length)
     this.put(offset, data, 'written-back')
   }
 
-  /** clwb / dcbstps over every line of the range: their latest versions start toward the controller. */
+  /** clwb / dcbstps over every line of the range: what they hold starts toward the controller. */
   writeback(offset: bigint, length: number): void {
     this.recording?.push({ kind: 'writeback', offset, length })
-    if (length <= 0) return
-    const size = BigInt(this.lineSize)
-    for (let line = this.lineOf(offset); line < offset + BigInt(length); line += size) {
-      const latest = this.lines.get(line)?.versions.at(-1)
-      if (latest?.stage === 'cached') latest.stage = 'written-back'
-    }
+    if (length > 0 && this.pending.length) this.markWrittenBack(toOffset(offset), length)
   }
 
   /** pmem_wmb(): what was written back reaches the memory controller. */
   barrier(): void {
     this.recording?.push({ kind: 'barrier' })
-    for (const [line, state] of this.lines) {
-      for (const version of state.versions) if (version.stage === 'written-back') version.stage = 'controller'
-      // In the memory_controller domain, reaching the controller is reaching persistence.
-      if (this.domain === 'memory_controller') this.settle(line, state)
+    if (this.writtenBack === 0) return
+    // The common case: everything in flight was written back and is now durable.
+    if (this.domain === 'memory_controller' && this.writtenBack === this.pending.length) {
+      this.drain()
+      return
     }
+    for (const store of this.pending) if (store.stage === 'written-back') store.stage = 'controller'
+    this.writtenBack = 0
+    // In the memory_controller domain, reaching the controller is reaching persistence.
+    if (this.domain === 'memory_controller') this.settle()
   }
 
   /** nvdimm_flush()'s flush-hint writes or provider flush: the controller's queue reaches the media. */
   deepFlush(): void {
     this.recording?.push({ kind: 'deep-flush' })
-    for (const [line, state] of this.lines) this.settle(line, state)
+    this.settle()
   }
 
   /** Apply one recorded operation. */
@@ -159,11 +190,30 @@ export class CpuCacheModel {
     }
   }
 
-  /** The lines a power failure now would decide, in address order. */
+  /** The lines a power failure now would decide, in address order, with their possible contents. */
   uncertain(): UncertainLine[] {
-    return [...this.lines.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([offset, state]) => ({ offset, candidates: [state.durable, ...state.versions.map((v) => v.data)] }))
+    const byLine = new Map<number, Pending[]>()
+    for (const store of this.pending) {
+      for (const line of this.linesOf(store)) {
+        const stores = byLine.get(line)
+        if (stores) stores.push(store)
+        else byLine.set(line, [store])
+      }
+    }
+    return [...byLine.keys()]
+      .sort((a, b) => a - b)
+      .map((line) => {
+        const touching = byLine.get(line)!
+        // The line now is its last version; undoing the stores newest first gives the ones before.
+        const current = new Uint8Array(this.lineLength(line))
+        this.media.read(BigInt(line), current)
+        const versions = [current.slice()]
+        for (let i = touching.length - 1; i >= 0; i--) {
+          this.undo(touching[i]!, line, current)
+          versions.unshift(current.slice())
+        }
+        return { offset: BigInt(line), candidates: versions }
+      })
   }
 
   /**
@@ -183,60 +233,136 @@ export class CpuCacheModel {
       if (chosen !== count - 1) linesLost++
       this.media.write(line.offset, line.candidates[chosen]!)
     }
-    this.lines.clear()
+    this.drain()
     return { uncertainLines: lines.length, linesLost }
   }
 
-  /** Forget every pending line as durable (a clean shutdown flushes the caches). */
+  /** Take every store in flight as durable (a clean shutdown flushes the caches). */
   drain(): void {
-    this.lines.clear()
+    this.pending = []
+    this.writtenBack = 0
+    // No store in flight holds a view of the slab any more (a recording keeps copies of its own).
+    this.slabUsed = 0
   }
 
-  private lineOf(offset: bigint): bigint {
-    return offset - (offset % BigInt(this.lineSize))
+  /** Room for `length` overwritten bytes. */
+  private keep(length: number): Uint8Array {
+    if (this.recording || length > SLAB_SIZE / 4) return new Uint8Array(length)
+    if (this.slabUsed + length > SLAB_SIZE) {
+      this.slab = new Uint8Array(SLAB_SIZE)
+      this.slabUsed = 0
+    }
+    const view = this.slab.subarray(this.slabUsed, this.slabUsed + length)
+    this.slabUsed += length
+    return view
   }
 
   private put(offset: bigint, data: Uint8Array, stage: Stage): void {
     if (data.length === 0) return
-    // In the cpu_cache domain a store is durable once made: nothing to track.
-    if (this.domain === 'cpu_cache') {
+    // In the cpu_cache domain a store is durable once made: nothing to keep.
+    if (this.domain === 'cpu_cache' && !this.recording) {
       this.media.write(offset, data)
       return
     }
-    const size = BigInt(this.lineSize)
-    const end = offset + BigInt(data.length)
-    for (let line = this.lineOf(offset); line < end; line += size) {
-      let state = this.lines.get(line)
-      if (!state) {
-        const durable = new Uint8Array(this.lineLength(line))
-        this.media.read(line, durable)
-        state = { durable, versions: [] }
-        this.lines.set(line, state)
-      }
-      const previous = state.versions.at(-1)?.data ?? state.durable
-      const next = previous.slice()
-      const from = line > offset ? line : offset
-      const to = line + BigInt(next.length) < end ? line + BigInt(next.length) : end
-      next.set(data.subarray(Number(from - offset), Number(to - offset)), Number(from - line))
-      state.versions.push({ data: next, stage })
-    }
+    const before = this.keep(data.length)
+    this.media.read(offset, before)
     this.media.write(offset, data)
+    if (this.recording) this.overwritten.push({ offset, data: before })
+    if (this.domain === 'cpu_cache') return
+    this.pending.push({ offset: toOffset(offset), before, stage })
+    if (stage === 'written-back') this.writtenBack++
+  }
+
+  /** Mark the cached stores on the lines of [offset, offset + length) written back, splitting at line edges. */
+  private markWrittenBack(offset: number, length: number): void {
+    const start = offset - (offset % this.lineSize)
+    const end = Math.ceil((offset + length) / this.lineSize) * this.lineSize
+    let split = false
+    for (const store of this.pending) {
+      const storeEnd = store.offset + store.before.length
+      if (store.stage !== 'cached' || storeEnd <= start || store.offset >= end) continue
+      if (store.offset >= start && storeEnd <= end) {
+        store.stage = 'written-back'
+        this.writtenBack++
+      } else split = true
+    }
+    if (!split) return
+    // The parts outside the range stay cached; the part inside is written back.
+    const next: Pending[] = []
+    for (const store of this.pending) {
+      const storeEnd = store.offset + store.before.length
+      if (store.stage !== 'cached' || storeEnd <= start || store.offset >= end) {
+        next.push(store)
+        continue
+      }
+      const from = Math.max(store.offset, start)
+      const to = Math.min(storeEnd, end)
+      const piece = (a: number, b: number, stage: Stage): Pending => ({
+        offset: a,
+        before: store.before.subarray(a - store.offset, b - store.offset),
+        stage,
+      })
+      if (store.offset < from) next.push(piece(store.offset, from, 'cached'))
+      next.push(piece(from, to, 'written-back'))
+      this.writtenBack++
+      if (to < storeEnd) next.push(piece(to, storeEnd, 'cached'))
+    }
+    this.pending = next
+  }
+
+  /** What reached the controller is durable; so is every earlier store on its lines. */
+  private settle(): void {
+    let last = -1
+    let prefix = true
+    this.pending.forEach((store, index) => {
+      if (store.stage !== 'controller') return
+      if (index !== last + 1) prefix = false
+      last = index
+    })
+    if (last < 0) return
+    if (prefix) {
+      // The usual case: the settled stores are the oldest ones.
+      this.pending = this.pending.slice(last + 1)
+    } else {
+      // Writing back a line takes all its earlier stores along, so the stores to keep are those
+      // after the last settled one on every line they touch.
+      const settledUpTo = new Map<number, number>()
+      this.pending.forEach((store, index) => {
+        if (store.stage !== 'controller') return
+        for (const line of this.linesOf(store)) settledUpTo.set(line, index)
+      })
+      this.pending = this.pending.filter(
+        (store, index) =>
+          store.stage !== 'controller' && this.linesOf(store).every((line) => (settledUpTo.get(line) ?? -1) < index),
+      )
+    }
+    this.writtenBack = this.pending.filter((store) => store.stage === 'written-back').length
+    if (this.pending.length === 0) this.slabUsed = 0
+  }
+
+  private linesOf(store: Pending): number[] {
+    const lines: number[] = []
+    const first = store.offset - (store.offset % this.lineSize)
+    for (let line = first; line < store.offset + store.before.length; line += this.lineSize) lines.push(line)
+    return lines
+  }
+
+  private pendingLines(): Set<number> {
+    const lines = new Set<number>()
+    for (const store of this.pending) for (const line of this.linesOf(store)) lines.add(line)
+    return lines
+  }
+
+  /** Put back, within the line, the bytes `store` overwrote. */
+  private undo(store: Pending, line: number, content: Uint8Array): void {
+    const from = Math.max(store.offset, line)
+    const to = Math.min(store.offset + store.before.length, line + content.length)
+    content.set(store.before.subarray(from - store.offset, to - store.offset), from - line)
   }
 
   /** The last line of the media may be short. */
-  private lineLength(line: bigint): number {
-    const left = this.media.size - line
+  private lineLength(line: number): number {
+    const left = this.media.size - BigInt(line)
     return left < BigInt(this.lineSize) ? Number(left) : this.lineSize
-  }
-
-  /** What reached the controller becomes the line's durable contents. */
-  private settle(line: bigint, state: LineState): void {
-    let last = state.versions.length - 1
-    while (last >= 0 && state.versions[last]!.stage !== 'controller') last--
-    if (last >= 0) {
-      state.durable = state.versions[last]!.data
-      state.versions.splice(0, last + 1)
-    }
-    if (state.versions.length === 0) this.lines.delete(line)
   }
 }

@@ -79,12 +79,21 @@ export async function explorePowerFailures(options: ExploreOptions): Promise<Exp
       const total = stateCount(lines)
       const exhaustiveHere = Number.isSafeInteger(total) && total <= maxStates
       if (!exhaustiveHere) exhaustive = false
+      // A sample always has the two ends: nothing uncertain kept, and everything kept.
       const indices = exhaustiveHere
         ? Array.from({ length: total }, (_, i) => i)
-        : Array.from({ length: sample }, () => -1)
+        : [-2, -3, ...Array.from({ length: Math.max(0, sample - 2) }, () => -1)]
       for (const index of indices) {
         const choices =
-          index >= 0 ? choicesOf(lines, index) : lines.map((line) => Math.floor(random() * line.candidates.length))
+          index >= 0
+            ? choicesOf(lines, index)
+            : lines.map((line) =>
+                index === -2
+                  ? 0
+                  : index === -3
+                    ? line.candidates.length - 1
+                    : Math.floor(random() * line.candidates.length),
+              )
         lines.forEach((line, i) => image.write(line.offset, line.candidates[choices[i]!]!))
         const state: CrashState = {
           after,
@@ -114,7 +123,8 @@ export async function explorePowerFailures(options: ExploreOptions): Promise<Exp
     const op = trace[after]
     if (!op) break
     model.apply(op)
-    changedSinceCheck = op.kind === 'store' || op.kind === 'store-nt'
+    // Unchanged only if nothing was uncertain here and the operation stored nothing.
+    changedSinceCheck = lines.length > 0 || op.kind === 'store' || op.kind === 'store-nt'
   }
   return { crashPoints: trace.length + 1, statesChecked, exhaustive }
 }

@@ -1,7 +1,9 @@
 import { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'
 import type { PersistenceDomain } from '../region/region.js'
+import { OverlayMedia } from '../media/overlay-media.js'
 import { CpuCacheModel, type PersistenceOp, type PowerFailOptions, type PowerFailReport } from './cache-model.js'
+import { type ConsistencyCheck, explorePowerFailures } from './explore.js'
 
 /**
  * A region's media as the CPU reaches it. Without the cache model (the default) every write is
@@ -93,6 +95,18 @@ export class RegionPersistence implements Media {
 
   takeTrace(): PersistenceOp[] {
     return this.requireModel().takeTrace()
+  }
+
+  /**
+   * Check every state a power failure during the recorded workload could have left (a seeded
+   * sample where there are too many) with `check`, which sees the region's media as it would be
+   * found after that failure. The real media are not touched. Recording stops.
+   */
+  explore(check: ConsistencyCheck, options: { maxStates?: number; sample?: number; seed?: number } = {}) {
+    const { trace, originals } = this.requireModel().takeRecording()
+    const image = new OverlayMedia(this.inner)
+    for (const { offset, data } of originals) image.write(offset, data)
+    return explorePowerFailures({ ...options, image, trace, lineSize: this.lineSize, domain: this.domain, check })
   }
 
   /** The power fails now: what the domain does not guarantee is kept or lost by the seed. */

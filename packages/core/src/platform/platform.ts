@@ -81,6 +81,8 @@ export interface StartOptions {
   logger?: Logger
   /** How the media files meet durability points: strict (fdatasync, the default) or fast. */
   durability?: 'strict' | 'fast'
+  /** Every region's stores go through the CPU cache model (see RegionPersistence). */
+  cacheModel?: boolean
 }
 
 export interface PlatformSession {
@@ -239,6 +241,7 @@ export class Platform {
           readOnly: options.readOnly ?? false,
         }),
         ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.cacheModel ? { cacheModel: true } : {}),
       })
       await nd.start()
     } catch (error) {
