@@ -338,7 +338,13 @@ export type { InjectErrorOptions } from './ndctl/inject-error.js'
 export { ndctlClearErrors } from './ndctl/clear-errors.js'
 export type { ClearErrorsOptions } from './ndctl/clear-errors.js'
 export { CpuCacheModel, seededRandom } from './persistence/cache-model.js'
-export type { PersistenceOp, PowerFailOptions, PowerFailReport, UncertainLine } from './persistence/cache-model.js'
+export type {
+  InFlightStore,
+  PersistenceOp,
+  PowerFailOptions,
+  PowerFailReport,
+  UncertainLine,
+} from './persistence/cache-model.js'
 export { explorePowerFailures } from './persistence/explore.js'
 export type { ConsistencyCheck, CrashState, ExploreOptions, ExploreReport } from './persistence/explore.js'
 export { RegionPersistence } from './persistence/region-persistence.js'

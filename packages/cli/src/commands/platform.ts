@@ -6,6 +6,7 @@ import {
   type ArchName,
   destroyPlatform,
   initPlatform,
+  NvdimmError,
   type Platform,
   type PlatformSpec,
 } from '@nvdimm/core'
@@ -163,11 +164,19 @@ export function registerPlatform(program: Command): void {
 
   platform
     .command('power-fail')
-    .description('the power fails: like power-cycle, but the firmware sees no orderly shutdown (dirty shutdowns count)')
-    .action(async (_options: unknown, command: Command) => {
+    .description(
+      'the power fails: stores a program left in flight keep or lose each line by the seed, and the firmware sees no orderly shutdown (dirty shutdowns count)',
+    )
+    .option('--seed <n>', 'which lines in flight the caches had evicted in time (default 0)', '0')
+    .action(async (options: { seed: string }, command: Command) => {
+      if (!/^\d+$/.test(options.seed) || Number(options.seed) > 0xffffffff) {
+        throw new NvdimmError('EINVAL', `--seed '${options.seed}' is not a whole number up to 2^32-1`)
+      }
       const opened = await openPlatform(command.optsWithGlobals().platform)
-      await opened.powerFail()
-      process.stderr.write(`power failed platform at ${opened.dir}\n`)
+      const { uncertainLines, linesLost } = await opened.powerFail({ seed: Number(options.seed) })
+      process.stderr.write(
+        `power failed platform at ${opened.dir}: ${uncertainLines} cache line${uncertainLines === 1 ? '' : 's'} in flight, ${linesLost} lost\n`,
+      )
     })
 
   platform

@@ -51,6 +51,13 @@ export interface PowerFailOptions {
   choose?: (line: UncertainLine) => number
 }
 
+/** A store in flight, as it is saved between sessions: where, how far it got, what it overwrote. */
+export interface InFlightStore {
+  offset: number
+  stage: 'cached' | 'written-back' | 'controller'
+  before: Uint8Array
+}
+
 export interface PowerFailReport {
   /** Lines whose latest version was not yet durable. */
   uncertainLines: number
@@ -221,20 +228,43 @@ export class CpuCacheModel {
    * cache evicted it in time), by the seed or the caller's choice; the media holds the result.
    */
   powerFail(options: PowerFailOptions = {}): PowerFailReport {
+    const { lines, report } = this.powerFailPlan(options)
+    for (const line of lines) this.media.write(line.offset, line.data)
+    this.drain()
+    return report
+  }
+
+  /** What powerFail() would leave in each uncertain line, without writing it. */
+  powerFailPlan(options: PowerFailOptions = {}): {
+    lines: { offset: bigint; data: Uint8Array }[]
+    report: PowerFailReport
+  } {
     const random = seededRandom(options.seed ?? 0)
-    const lines = this.uncertain()
+    const uncertain = this.uncertain()
     let linesLost = 0
-    for (const line of lines) {
+    const lines = uncertain.map((line) => {
       const count = line.candidates.length
       const chosen = options.choose ? options.choose(line) : Math.floor(random() * count)
       if (!Number.isInteger(chosen) || chosen < 0 || chosen >= count) {
         throw new NvdimmError('EINVAL', `line 0x${line.offset.toString(16)} has ${count} candidates, not ${chosen}`)
       }
       if (chosen !== count - 1) linesLost++
-      this.media.write(line.offset, line.candidates[chosen]!)
-    }
-    this.drain()
-    return { uncertainLines: lines.length, linesLost }
+      return { offset: line.offset, data: line.candidates[chosen]! }
+    })
+    return { lines, report: { uncertainLines: uncertain.length, linesLost } }
+  }
+
+  /** The stores in flight, oldest first (copies). */
+  inFlight(): InFlightStore[] {
+    return this.pending.map((store) => ({ offset: store.offset, stage: store.stage, before: store.before.slice() }))
+  }
+
+  /** Stores a previous session left in flight: older than any made since. */
+  restoreInFlight(stores: readonly InFlightStore[]): void {
+    if (this.domain === 'cpu_cache' || stores.length === 0) return
+    const restored = stores.map((store) => ({ offset: store.offset, stage: store.stage, before: store.before.slice() }))
+    this.pending = [...restored, ...this.pending]
+    this.writtenBack = this.pending.filter((store) => store.stage === 'written-back').length
   }
 
   /** Take every store in flight as durable (a clean shutdown flushes the caches). */

@@ -2,7 +2,13 @@ import { NvdimmError } from '../errors.js'
 import type { Media } from '../media/media.js'
 import type { PersistenceDomain } from '../region/region.js'
 import { OverlayMedia } from '../media/overlay-media.js'
-import { CpuCacheModel, type PersistenceOp, type PowerFailOptions, type PowerFailReport } from './cache-model.js'
+import {
+  CpuCacheModel,
+  type InFlightStore,
+  type PersistenceOp,
+  type PowerFailOptions,
+  type PowerFailReport,
+} from './cache-model.js'
 import { type ConsistencyCheck, explorePowerFailures } from './explore.js'
 
 /**
@@ -107,6 +113,23 @@ export class RegionPersistence implements Media {
     const image = new OverlayMedia(this.inner)
     for (const { offset, data } of originals) image.write(offset, data)
     return explorePowerFailures({ ...options, image, trace, lineSize: this.lineSize, domain: this.domain, check })
+  }
+
+  inFlight(): InFlightStore[] {
+    return this.model?.inFlight() ?? []
+  }
+
+  restoreInFlight(stores: readonly InFlightStore[]): void {
+    this.requireModel().restoreInFlight(stores)
+  }
+
+  powerFailPlan(options: PowerFailOptions = {}) {
+    return this.model?.powerFailPlan(options) ?? { lines: [], report: { uncertainLines: 0, linesLost: 0 } }
+  }
+
+  /** Bytes that are durable whatever the model holds (a power failure being carried out). */
+  writeDurable(offset: bigint, data: Uint8Array): void {
+    this.inner.write(offset, data)
   }
 
   /** The power fails now: what the domain does not guarantee is kept or lost by the seed. */

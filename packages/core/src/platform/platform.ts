@@ -12,6 +12,15 @@ import type { RuntimeState } from '../runtime-state.js'
 import { createNvdimm, type Nvdimm } from '../subsystem.js'
 import { u64Json } from './codecs.js'
 import { type FsOps, realFs, writeFileAtomic } from './fs-ops.js'
+import {
+  IN_FLIGHT_FILE,
+  loadInFlight,
+  loadJournal,
+  POWER_FAIL_JOURNAL,
+  type PowerFailJournal,
+  saveInFlight,
+  saveJournal,
+} from './in-flight.js'
 import { processAlive } from '../util/process.js'
 import { acquireLock } from './lock.js'
 import type { MediaOpener, PlatformProviderKind } from './provider-kind.js'
@@ -120,6 +129,10 @@ function decodeSpec(spec: PlatformSpec, kinds: readonly PlatformProviderKind[]):
   })
 }
 
+function encodeRuntime(runtime: RuntimeState): Record<string, unknown> {
+  return z.encode(runtimeSchema, runtime as z.infer<typeof runtimeSchema>) as Record<string, unknown>
+}
+
 function encodeDescription(
   arch: ArchName,
   entries: readonly ProviderEntry[],
@@ -203,6 +216,16 @@ export class Platform {
    * now (another process, or update() on this object, may have changed it since it was opened).
    */
   async start(options: StartOptions = {}): Promise<PlatformSession> {
+    // A power failure a crash interrupted is finished before anyone looks.
+    if (fs.existsSync(path.join(this.dir, POWER_FAIL_JOURNAL))) {
+      const ops = this.options.fs ?? realFs
+      const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
+      try {
+        await this.finishPowerFail(ops)
+      } finally {
+        lock.release()
+      }
+    }
     // Decoding and checking a description is not free (an NFIT, a device tree): only when it changed.
     let current: string | undefined
     try {
@@ -214,7 +237,11 @@ export class Platform {
     return platform.startAsOpened(options)
   }
 
-  private async startAsOpened(options: StartOptions): Promise<PlatformSession> {
+  private async startAsOpened(options: StartOptions, keepInFlight = false): Promise<PlatformSession> {
+    const ops = this.options.fs ?? realFs
+    // Stores a program left in flight stay in flight: a writing session carries them on.
+    const inFlight = options.readOnly ? new Map() : loadInFlight(this.dir)
+    const modelled = options.cacheModel ?? inFlight.size > 0
     const opened: Media[] = []
     const media: MediaOpener = {
       open: (file) => {
@@ -241,9 +268,13 @@ export class Platform {
           readOnly: options.readOnly ?? false,
         }),
         ...(options.logger ? { logger: options.logger } : {}),
-        ...(options.cacheModel ? { cacheModel: true } : {}),
+        ...(modelled ? { cacheModel: true } : {}),
       })
       await nd.start()
+      for (const region of nd.regions) {
+        const stores = inFlight.get(region.name)
+        if (stores && region.persistence.modelled) region.persistence.restoreInFlight(stores)
+      }
     } catch (error) {
       closeMedia()
       throw error
@@ -251,11 +282,13 @@ export class Platform {
     return {
       nd,
       close: async () => {
+        const pending = new Map(nd.regions.map((region) => [region.name, region.persistence.inFlight()]))
         try {
           await nd.stop()
         } finally {
           closeMedia()
         }
+        if (modelled && !options.readOnly && !keepInFlight) saveInFlight(ops, this.dir, pending)
       },
     }
   }
@@ -270,6 +303,7 @@ export class Platform {
     const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
     try {
       sweep(this.dir, ops)
+      await this.finishPowerFail(ops)
       const fresh = Platform.open(this.dir, this.kinds, this.options)
       const session = await fresh.startAsOpened(options)
       try {
@@ -300,6 +334,7 @@ export class Platform {
     const ops = this.options.fs ?? realFs
     const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
     try {
+      await this.finishPowerFail(ops)
       const fresh = Platform.open(this.dir, this.kinds, this.options)
       const entry = fresh.providers[provider]
       if (!entry) throw new NvdimmError('ENXIO', `the platform has no provider ${provider}`)
@@ -321,12 +356,72 @@ export class Platform {
 
   /** Turn the platform off and on again: a clean shutdown, then the next start is a new boot. */
   powerCycle(): Promise<void> {
-    return this.reboot(afterPowerCycle)
+    return this.reboot(afterPowerCycle, true)
   }
 
-  /** The power fails: a new boot whose firmware saw no orderly shutdown (dirty shutdown counts). */
-  powerFail(): Promise<void> {
-    return this.reboot(afterPowerFail)
+  /**
+   * The power fails: every store a program left in flight keeps or loses each line by the seed
+   * (within what the region's persistence domain guarantees), and the next boot is one whose
+   * firmware saw no orderly shutdown (dirty shutdowns count). Carried out through a journal, so
+   * a crash half way is finished on the next try.
+   */
+  async powerFail(options: { seed?: number } = {}): Promise<{ uncertainLines: number; linesLost: number }> {
+    const ops = this.options.fs ?? realFs
+    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
+    try {
+      await this.finishPowerFail(ops)
+      const fresh = Platform.open(this.dir, this.kinds, this.options)
+      const journal: PowerFailJournal = { regions: {}, runtime: encodeRuntime(afterPowerFail(fresh.runtime)) }
+      const report = { uncertainLines: 0, linesLost: 0 }
+      if (loadInFlight(this.dir).size > 0) {
+        const session = await fresh.startAsOpened({ cacheModel: true }, true)
+        try {
+          session.nd.regions
+            .filter((region) => region.persistence.modelled)
+            .forEach((region, index) => {
+              const plan = region.persistence.powerFailPlan({ seed: (options.seed ?? 0) + index })
+              if (plan.lines.length) journal.regions[region.name] = plan.lines
+              report.uncertainLines += plan.report.uncertainLines
+              report.linesLost += plan.report.linesLost
+            })
+        } finally {
+          await session.close()
+        }
+      }
+      saveJournal(ops, this.dir, journal)
+      await this.finishPowerFail(ops)
+      return report
+    } finally {
+      lock.release()
+    }
+  }
+
+  /** Carry out a power-failure journal, if one is there: its lines, then the new runtime state. */
+  private async finishPowerFail(ops: FsOps): Promise<void> {
+    const journal = loadJournal(this.dir)
+    if (!journal) return
+    const fresh = Platform.open(this.dir, this.kinds, this.options)
+    if (Object.keys(journal.regions).length > 0) {
+      const session = await fresh.startAsOpened({ cacheModel: false }, true)
+      try {
+        for (const region of session.nd.regions) {
+          const lines = journal.regions[region.name]
+          if (!lines) continue
+          for (const line of lines) region.persistence.writeDurable(line.offset, line.data)
+          region.media.sync()
+        }
+      } finally {
+        await session.close()
+      }
+    }
+    if (fs.existsSync(path.join(this.dir, IN_FLIGHT_FILE))) ops.unlink(path.join(this.dir, IN_FLIGHT_FILE))
+    const runtime = runtimeSchema.parse(journal.runtime) as RuntimeState
+    writeFileAtomic(
+      ops,
+      path.join(this.dir, PLATFORM_FILE),
+      encodeDescription(fresh.arch, fresh.providers, runtime, this.kinds),
+    )
+    ops.unlink(path.join(this.dir, POWER_FAIL_JOURNAL))
   }
 
   /**
@@ -334,15 +429,18 @@ export class Platform {
    * device's bindings), what the old kernel held in memory is gone.
    */
   kexec(): Promise<void> {
-    return this.reboot(afterKexec)
+    return this.reboot(afterKexec, false)
   }
 
-  private async reboot(next: (runtime: RuntimeState) => RuntimeState): Promise<void> {
+  private async reboot(next: (runtime: RuntimeState) => RuntimeState, orderly: boolean): Promise<void> {
     const ops = this.options.fs ?? realFs
     const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
     try {
+      await this.finishPowerFail(ops)
       const fresh = Platform.open(this.dir, this.kinds, this.options)
       const description = encodeDescription(fresh.arch, fresh.providers, next(fresh.runtime), this.kinds)
+      // An orderly power-off writes the caches back: nothing is in flight after it.
+      if (orderly && fs.existsSync(path.join(this.dir, IN_FLIGHT_FILE))) ops.unlink(path.join(this.dir, IN_FLIGHT_FILE))
       writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), description)
     } finally {
       lock.release()
