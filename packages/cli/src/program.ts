@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { isNvdimmError, NvdimmError } from '@nvdimm/core'
+import { registerData } from './commands/data.js'
 import { registerDmesg } from './commands/dmesg.js'
 import { registerFirmware } from './commands/firmware.js'
 import { registerInfoblock } from './commands/infoblock.js'
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerXable(program)
   registerNamespaces(program)
   registerInfoblock(program)
+  registerData(program)
   registerLabels(program)
   registerSecurity(program)
   registerSmart(program)
