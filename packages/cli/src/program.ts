@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { isNvdimmError, NvdimmError } from '@nvdimm/core'
 import { registerData } from './commands/data.js'
+import { registerNbd } from './commands/nbd.js'
 import { registerDmesg } from './commands/dmesg.js'
 import { registerFirmware } from './commands/firmware.js'
 import { registerInfoblock } from './commands/infoblock.js'
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerNamespaces(program)
   registerInfoblock(program)
   registerData(program)
+  registerNbd(program)
   registerLabels(program)
   registerSecurity(program)
   registerSmart(program)
