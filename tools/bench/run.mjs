@@ -554,6 +554,74 @@ function reportRate(name, value, baselineName, baseline, unit = 'MiB/s', note) {
   )
 }
 
+// 9. NBD: the same real client (qemu-img bench) against `nvdimm nbd` on a raw namespace and
+//    against qemu-nbd serving a plain file of the same size, in the same run, both on Unix
+//    sockets (over loopback TCP qemu-nbd's small replies wait on delayed ACKs here: ~10 ms each).
+{
+  const have = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
+  if (!['qemu-img', 'qemu-nbd'].every(have)) {
+    console.error('bench: NBD skipped: qemu-img and qemu-nbd (Debian qemu-utils) are not installed')
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nvdimm-bench-nbd-'))
+    const env = { ...process.env, NVDIMM_PLATFORM: path.join(dir, 'p') }
+    spawnSync(process.execPath, [bin, 'platform', 'init', '--e820', 'memmap=512M!4G'], { env })
+    const plainFile = path.join(dir, 'plain.img')
+    fs.closeSync(fs.openSync(plainFile, 'w'))
+    fs.truncateSync(plainFile, 512 << 20)
+    const { spawn } = await import('node:child_process')
+    const started = (command, args, ready) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(command, args, { env })
+        let text = ''
+        const look = (chunk) => {
+          text += chunk.toString()
+          if (ready.test(text)) resolve(child)
+        }
+        child.stderr.on('data', look)
+        child.stdout.on('data', look)
+        child.once('exit', (code) => reject(new Error(`${command} exited ${code}: ${text}`)))
+      })
+    const oursSocket = path.join(dir, 'ours.sock')
+    const plainSocket = path.join(dir, 'plain.sock')
+    const ours = await started(process.execPath, [bin, 'nbd', 'namespace0.0', '--socket', oursSocket], / on /)
+    const plain = spawn('qemu-nbd', ['-f', 'raw', '-x', 'plain', '-k', plainSocket, '-t', plainFile])
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const bench = (url, args) => {
+      const start = process.hrtime.bigint()
+      const result = spawnSync('qemu-img', ['bench', '-f', 'raw', '-t', 'none', ...args, url], { encoding: 'utf8' })
+      if (result.status !== 0) throw new Error(`qemu-img bench: ${result.stderr}`)
+      return Number(process.hrtime.bigint() - start) / 1e6
+    }
+    const cases = [
+      ['sequential 1 MiB writes', ['-w', '-c', '256', '-s', '1M', '-d', '4'], 256],
+      ['sequential 1 MiB reads', ['-c', '256', '-s', '1M', '-d', '4'], 256],
+      // qemu-img bench has no random pattern: 4 KiB requests 132 KiB apart spread over the range.
+      ['strided 4 KiB writes', ['-w', '-c', '3000', '-s', '4K', '-S', '132K', '-d', '4'], (3000 * 4) / 1024],
+      ['strided 4 KiB reads', ['-c', '3000', '-s', '4K', '-S', '132K', '-d', '4'], (3000 * 4) / 1024],
+    ]
+    for (const [label, args, mib] of cases) {
+      const oursMs = []
+      const plainMs = []
+      for (let i = 0; i < 3; i++) {
+        plainMs.push(bench(`nbd+unix:///plain?socket=${plainSocket}`, args))
+        oursMs.push(bench(`nbd+unix:///namespace0.0?socket=${oursSocket}`, args))
+      }
+      reportRate(
+        `NBD ${label}`,
+        mib / (median(oursMs) / 1000),
+        'qemu-nbd on a file',
+        mib / (median(plainMs) / 1000),
+        'MiB/s',
+        'goal ≥ 0.8×',
+      )
+    }
+    ours.kill('SIGTERM')
+    plain.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const cpu = os.cpus()[0]?.model ?? 'unknown cpu'
 console.log(
   `nvdimm benchmarks — node ${process.version}, ${os.cpus().length} × ${cpu}, ${os.platform()} ${os.release()}`,

@@ -64,11 +64,15 @@ class SocketReader {
       await new Promise<void>((resolve) => (this.waiter = resolve))
       this.waiter = undefined
     }
-    const joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks)
-    const out = joined.subarray(0, length)
-    const rest = joined.subarray(length)
-    this.chunks = rest.length ? [rest] : []
-    this.buffered = rest.length
+    // Join only the chunks the read needs; the rest stay as they came.
+    let needed = 0
+    let covered = 0
+    while (covered < length) covered += this.chunks[needed++]!.length
+    const head = needed === 1 ? this.chunks[0]! : Buffer.concat(this.chunks.slice(0, needed), covered)
+    const out = head.subarray(0, length)
+    const rest = head.subarray(length)
+    this.chunks = rest.length ? [rest, ...this.chunks.slice(needed)] : this.chunks.slice(needed)
+    this.buffered -= length
     return out
   }
 }
@@ -245,7 +249,15 @@ export class NbdServer {
     header.writeUInt32BE(SIMPLE_REPLY_MAGIC, 0)
     header.writeUInt32BE(error, 4)
     handle.copy(header, 8)
-    socket.write(data && error === 0 ? Buffer.concat([header, data]) : header)
+    if (!data || error !== 0) {
+      socket.write(header)
+      return
+    }
+    // Header and data go out together, without copying the data into one buffer.
+    socket.cork()
+    socket.write(header)
+    socket.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+    process.nextTick(() => socket.uncork())
   }
 
   private async transmission(socket: Socket, reader: SocketReader, entry: NbdExport): Promise<void> {
