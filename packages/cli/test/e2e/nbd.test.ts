@@ -118,6 +118,30 @@ describe('nvdimm nbd', () => {
     }, 60_000)
   }
 
+  it('sector: a server killed in the middle of a write leaves every sector old or new, and the BTT clean', async (ctx) => {
+    if (!clients) return ctx.skip('qemu-utils and libnbd-bin are not installed and could not be')
+    const ns = 'namespace3.0'
+    const MiB = 1 << 20
+    let server = await serve(ns)
+    tool('qemu-io', '-f', 'raw', server.url(ns), '-c', 'write -P 0x11 0 8M')
+    await server.stop()
+    server = await serve(ns)
+    const writer = spawn('qemu-io', ['-f', 'raw', server.url(ns), '-c', 'write -P 0x22 0 8M'])
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    servers.at(-1)!.kill('SIGKILL')
+    await new Promise((resolve) => writer.once('exit', resolve))
+    const data = readAll(ns, String(8 * MiB))
+    for (let sector = 0; sector < (8 * MiB) / 4096; sector++) {
+      const bytes = data.subarray(sector * 4096, (sector + 1) * 4096)
+      expect(bytes.every((byte) => byte === bytes[0])).toBe(true)
+      expect([0x11, 0x22]).toContain(bytes[0])
+    }
+    expect(nvdimm(['disable-namespace', ns], env).rc).toBe(0)
+    const checked = nvdimm(['check-namespace', ns], env)
+    expect(checked.rc).toBe(0)
+    expect(nvdimm(['enable-namespace', ns], env).rc).toBe(0)
+  }, 60_000)
+
   it('serves several exports with their block sizes, on a Unix socket too; --read-only refuses writes', async (ctx) => {
     if (!clients) return ctx.skip('qemu-utils and libnbd-bin are not installed and could not be')
     const socket = path.join(box.root, 'nbd.sock')
