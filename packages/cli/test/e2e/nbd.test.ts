@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, nvdimm, sandbox } from '../cli.js'
+import { BIN, GOLDEN, hasGolden, nvdimm, sandbox } from '../cli.js'
 
 /**
  * NBD exports checked with clients nobody here wrote: qemu-io and qemu-img (qemu-utils),
@@ -160,6 +160,68 @@ describe('nvdimm nbd', () => {
     await server.stop()
     expect(fs.existsSync(socket)).toBe(false)
   })
+
+  it('warns that an address beyond loopback is unauthenticated', async () => {
+    const child = spawn(process.execPath, [BIN, 'nbd', 'namespace0.0', '--listen', '0.0.0.0:0'], { env })
+    servers.push(child)
+    let stderr = ''
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        if (/serving/.test(stderr)) resolve()
+      })
+    })
+    expect(stderr).toMatch(/warning: 0\.0\.0\.0:\d+ is reachable from the network and NBD has no authentication/)
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    })
+  })
+
+  it.skipIf(!hasGolden)(
+    'reads the patterns the kernel wrote (golden linux-6.1-qemu-data) through NBD',
+    async (ctx) => {
+      if (!clients) return ctx.skip('qemu-utils and libnbd-bin are not installed and could not be')
+      const dir = path.join(GOLDEN, 'linux-6.1-qemu-data')
+      const image = path.join(box.root, 'img0')
+      fs.writeFileSync(
+        image,
+        spawnSync('xz', ['-dc', path.join(dir, 'img0-256M+128K.xz')], { maxBuffer: 1 << 30 }).stdout,
+      )
+      const golden = { ...env, NVDIMM_PLATFORM: path.join(box.root, 'qemu-data') }
+      expect(nvdimm(['platform', 'init', '--nfit-qemu', `${image},label-size=128K`], golden).rc).toBe(0)
+      const child = spawn(process.execPath, [BIN, 'nbd', 'namespace0.0', 'namespace0.1', '--listen', '127.0.0.1:0'], {
+        env: golden,
+      })
+      servers.push(child)
+      const where = await new Promise<string>((resolve) => {
+        let stderr = ''
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString()
+          const match = / on (\S+)\n/.exec(stderr)
+          if (match) resolve(match[1]!)
+        })
+      })
+      const sectorCopy = path.join(box.root, 'sector.img')
+      const fsdaxCopy = path.join(box.root, 'fsdax.img')
+      tool('nbdcopy', `nbd://${where}/namespace0.0`, sectorCopy)
+      tool('qemu-img', 'convert', '-O', 'raw', `nbd://${where}/namespace0.1`, fsdaxCopy)
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      })
+      const [sector, fsdax] = fs.readFileSync(path.join(dir, 's09-readback.stdout'), 'utf8').split('\n')
+      const text = (file: string, at: number, length: number) =>
+        fs
+          .readFileSync(file)
+          .subarray(at, at + length)
+          .toString('latin1')
+      expect(text(sectorCopy, 4000 * 4096, 22)).toBe(sector)
+      expect(text(sectorCopy, 7 * 4096, 19)).toBe('sector-lba7-pattern')
+      expect(text(fsdaxCopy, 2 << 20, 18)).toBe(fsdax)
+    },
+    60_000,
+  )
 
   it('drops a client that breaks the protocol and keeps serving the others', async (ctx) => {
     if (!clients) return ctx.skip('qemu-utils and libnbd-bin are not installed and could not be')
