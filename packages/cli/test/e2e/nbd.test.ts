@@ -71,6 +71,7 @@ function readAll(ns: string, length?: string): Buffer {
     env,
     maxBuffer: 256 << 20,
   })
+  expect(result.stderr.toString()).toBe('')
   expect(result.status).toBe(0)
   return result.stdout
 }

@@ -6,6 +6,7 @@ import { ARCH_NAMES, type ArchName } from '../arch.js'
 import { NvdimmError } from '../errors.js'
 import { fileKeyStore } from '../dimm/key-store.js'
 import { FileMedia } from '../media/file-media.js'
+import { OverlayMedia } from '../media/overlay-media.js'
 import type { Media } from '../media/media.js'
 import type { Logger } from '../provider/types.js'
 import type { RuntimeState } from '../runtime-state.js'
@@ -250,7 +251,9 @@ export class Platform {
           durability: options.durability ?? 'strict',
         })
         opened.push(handle)
-        return handle
+        // A read-only session still probes as the kernel does (a BTT recovers its log and map
+        // after a crash): such writes stay in memory and never reach the file.
+        return options.readOnly ? new OverlayMedia(handle) : handle
       },
     }
     const closeMedia = () => {
