@@ -5,6 +5,7 @@ import {
   createNvdimm,
   explorePowerFailures,
   MemoryMedia,
+  OverlayMedia,
   ndctlCreateNamespace,
   ndctlDestroyNamespace,
   ndctlInitLabels,
@@ -26,36 +27,6 @@ import { pattern, restore, snapshot } from '../btt/helpers.js'
 
 const MiB = 1n << 20n
 const DOMAINS: PersistenceDomain[] = ['memory_controller', 'cpu_cache']
-
-/** Reads go to the image, writes stay in a layer of their own: a check never changes the image. */
-class OverlayMedia implements Media {
-  private readonly layer: MemoryMedia
-  private readonly written: [bigint, number][] = []
-  constructor(private readonly image: Media) {
-    this.layer = new MemoryMedia(image.size)
-  }
-  get size(): bigint {
-    return this.image.size
-  }
-  read(offset: bigint, target: Uint8Array): void {
-    this.image.read(offset, target)
-    for (const [at, length] of this.written) {
-      const from = at > offset ? at : offset
-      const to =
-        at + BigInt(length) < offset + BigInt(target.length) ? at + BigInt(length) : offset + BigInt(target.length)
-      if (from >= to) continue
-      const part = new Uint8Array(Number(to - from))
-      this.layer.read(from, part)
-      target.set(part, Number(from - offset))
-    }
-  }
-  write(offset: bigint, source: Uint8Array): void {
-    this.layer.write(offset, source)
-    this.written.push([offset, source.length])
-  }
-  sync(): void {}
-  close(): void {}
-}
 
 describe('BTT sector writes under the cache model', () => {
   const uuid = '684a835c-25fc-46a1-ac15-10211cc8cf70'
