@@ -5,6 +5,7 @@ import { registerNbd } from './commands/nbd.js'
 import { registerDmesg } from './commands/dmesg.js'
 import { registerFirmware } from './commands/firmware.js'
 import { registerInfoblock } from './commands/infoblock.js'
+import { registerIomem } from './commands/iomem.js'
 import { registerLabels } from './commands/labels.js'
 import { registerList } from './commands/list.js'
 import { registerMonitor } from './commands/monitor.js'
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerMonitor(program)
   registerPlatform(program)
   registerDmesg(program)
+  registerIomem(program)
   registerNfit(program)
   registerPapr(program)
   registerOcxl(program)

@@ -353,3 +353,5 @@ export { findNamespace, openNamespaceData, readNamespaceData, writeNamespaceData
 export type { NamespaceData, TransferProgress } from './data/namespace-data.js'
 export { NbdServer } from './nbd/nbd-server.js'
 export type { NbdExport } from './nbd/nbd-server.js'
+export { formatIomem, pmemResources } from './iomem/iomem.js'
+export type { IomemResource } from './iomem/iomem.js'

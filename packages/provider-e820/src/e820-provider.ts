@@ -10,7 +10,7 @@ import {
   SZ_128K,
   serveConfigCommand,
 } from '@nvdimm/core'
-import { type E820Range, formatRange, validateRanges } from './e820-range.js'
+import { E820_TYPE_PRAM, type E820Range, formatRange, validateRanges } from './e820-range.js'
 import { parseMemmap } from './memmap.js'
 
 export interface E820RegionOptions extends E820Range {
@@ -100,6 +100,8 @@ export function e820(options: E820Options): ProviderInit {
           numaNode: node,
           targetNode: range.targetNode ?? node,
           flags: ['pagemap'],
+          // e820_type_to_string(): what /proc/iomem calls the range.
+          firmwareResource: range.type === E820_TYPE_PRAM ? 'Persistent Memory (legacy)' : 'Persistent Memory',
         })
       })
     },

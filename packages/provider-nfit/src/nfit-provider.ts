@@ -223,6 +223,8 @@ function regionDescriptor(region: NfitRegion, media: Media, refs: ReadonlyMap<nu
     numaNode: region.numaNode,
     targetNode: region.targetNode,
     flags: region.flags,
+    // The SPA range as the e820/EFI memory map gives it (E820_TYPE_PMEM).
+    ...(region.type === 'pmem' ? { firmwareResource: 'Persistent Memory' } : {}),
     providerData: region,
   }
 }

@@ -29,6 +29,11 @@ describe('nvdimm read / write through every personality', () => {
     const listed = JSON.parse(run('list', '-N').stdout) as { dev: string; mode: string }[]
     // ndctl shows a raw namespace on a pagemap region as fsdax with the memmap in RAM (map "mem").
     expect(listed.map((ns) => ns.mode).sort()).toEqual(['devdax', 'fsdax', 'fsdax', 'sector'])
+    // /proc/iomem: the devdax namespace splits into its metadata and dax2.0; the others claim it all.
+    const iomem = run('iomem').stdout
+    expect(iomem.match(/^\S+ : Persistent Memory \(legacy\)$/gm)).toHaveLength(4)
+    expect(iomem).toMatch(/^ {2}180000000-1801fffff : namespace2\.0\n {2}180200000-183ffffff : dax2\.0$/m)
+    expect(iomem).toMatch(/^ {2}1c0000000-1c3ffffff : namespace3\.0$/m)
   })
 
   for (const [mode, ns] of [

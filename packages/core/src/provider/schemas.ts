@@ -68,6 +68,7 @@ export const regionDescriptorSchema = z
     targetNode: z.number().int().min(-1),
     flags: z.array(z.enum(REGION_FLAGS)),
     flush: fn.optional(),
+    firmwareResource: z.string().min(1).optional(),
     providerData: z.unknown().optional(),
   })
   .superRefine((region, ctx) => {

@@ -142,6 +142,11 @@ export interface RegionDescriptor {
   numaNode: number
   targetNode: number
   flags: readonly RegionFlag[]
+  /**
+   * The firmware's name for the range in /proc/iomem ("Persistent Memory" for an NFIT SPA range,
+   * "Persistent Memory (legacy)" for e820 type 12); none where the firmware map has no entry.
+   */
+  firmwareResource?: string
   /** The provider's flush (papr_scm, virtio): required exactly when `flags` has 'async'. */
   flush?(region: RegionRef): Promise<void>
   providerData?: unknown

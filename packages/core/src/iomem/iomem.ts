@@ -1,0 +1,57 @@
+import { NdPfn } from '../claim/nd-pfn.js'
+import type { Namespace } from '../namespace/namespace.js'
+import type { Nvdimm } from '../subsystem.js'
+
+/**
+ * The persistent-memory part of /proc/iomem (kernel/resource.c): each firmware range, and under
+ * it what the drivers claimed. The pmem and btt drivers request the whole namespace under its
+ * name; dax_pmem requests the metadata part under the namespace's name and the data under the
+ * dax device's (daxR.N). A disabled namespace claims nothing.
+ */
+
+export interface IomemResource {
+  start: bigint
+  /** Inclusive, as the kernel prints it. */
+  end: bigint
+  name: string
+  children: IomemResource[]
+}
+
+function claimed(namespace: Namespace): IomemResource[] {
+  // The driver bound is the namespace's own (pmem) or its claim's (btt, pfn, dax).
+  const claim = namespace.claim
+  if (!(claim ? claim.enabled : namespace.enabled)) return []
+  const { start, size } = namespace.resource
+  const end = start + size - 1n
+  if (claim?.kind === 'dax' && claim instanceof NdPfn) {
+    const offset = claim.dataExtent?.offset ?? 0n
+    const dax = { start: start + offset, end, name: `dax${namespace.region.id}.${namespace.id}`, children: [] }
+    return offset > 0n ? [{ start, end: start + offset - 1n, name: namespace.name, children: [] }, dax] : [dax]
+  }
+  return [{ start, end, name: namespace.name, children: [] }]
+}
+
+export function pmemResources(nd: Nvdimm): IomemResource[] {
+  const ranges: IomemResource[] = []
+  for (const region of nd.regions) {
+    const name = region.descriptor.firmwareResource
+    if (!name) continue
+    const { start, size } = region.resource
+    const children = region.enabled ? region.namespaces.flatMap(claimed) : []
+    children.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+    ranges.push({ start, end: start + size - 1n, name, children })
+  }
+  return ranges.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+}
+
+/** r_show(): "%*s%0*llx-%0*llx : %s", two spaces per level, at least 8 hex digits. */
+export function formatIomem(resources: readonly IomemResource[], depth = 0): string {
+  return resources
+    .map(
+      (resource) =>
+        `${' '.repeat(depth * 2)}${resource.start.toString(16).padStart(8, '0')}-${resource.end
+          .toString(16)
+          .padStart(8, '0')} : ${resource.name}\n${formatIomem(resource.children, depth + 1)}`,
+    )
+    .join('')
+}
