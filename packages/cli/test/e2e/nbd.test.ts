@@ -179,50 +179,47 @@ describe('nvdimm nbd', () => {
     })
   })
 
-  it.skipIf(!hasGolden)(
-    'reads the patterns the kernel wrote (golden linux-6.1-qemu-data) through NBD',
-    async (ctx) => {
-      if (!clients) return ctx.skip('qemu-utils and libnbd-bin are not installed and could not be')
-      const dir = path.join(GOLDEN, 'linux-6.1-qemu-data')
-      const image = path.join(box.root, 'img0')
-      fs.writeFileSync(
-        image,
-        spawnSync('xz', ['-dc', path.join(dir, 'img0-256M+128K.xz')], { maxBuffer: 1 << 30 }).stdout,
-      )
-      const golden = { ...env, NVDIMM_PLATFORM: path.join(box.root, 'qemu-data') }
-      expect(nvdimm(['platform', 'init', '--nfit-qemu', `${image},label-size=128K`], golden).rc).toBe(0)
-      const child = spawn(process.execPath, [BIN, 'nbd', 'namespace0.0', 'namespace0.1', '--listen', '127.0.0.1:0'], {
-        env: golden,
+  it('reads the patterns the kernel wrote (golden linux-6.1-qemu-data) through NBD', async (ctx) => {
+    if (!hasGolden) return ctx.skip('../shared/golden is absent')
+    if (!clients) return ctx.skip('qemu-utils and libnbd-bin are not installed and could not be')
+    const dir = path.join(GOLDEN, 'linux-6.1-qemu-data')
+    const image = path.join(box.root, 'img0')
+    fs.writeFileSync(
+      image,
+      spawnSync('xz', ['-dc', path.join(dir, 'img0-256M+128K.xz')], { maxBuffer: 1 << 30 }).stdout,
+    )
+    const golden = { ...env, NVDIMM_PLATFORM: path.join(box.root, 'qemu-data') }
+    expect(nvdimm(['platform', 'init', '--nfit-qemu', `${image},label-size=128K`], golden).rc).toBe(0)
+    const child = spawn(process.execPath, [BIN, 'nbd', 'namespace0.0', 'namespace0.1', '--listen', '127.0.0.1:0'], {
+      env: golden,
+    })
+    servers.push(child)
+    const where = await new Promise<string>((resolve) => {
+      let stderr = ''
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        const match = / on (\S+)\n/.exec(stderr)
+        if (match) resolve(match[1]!)
       })
-      servers.push(child)
-      const where = await new Promise<string>((resolve) => {
-        let stderr = ''
-        child.stderr!.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString()
-          const match = / on (\S+)\n/.exec(stderr)
-          if (match) resolve(match[1]!)
-        })
-      })
-      const sectorCopy = path.join(box.root, 'sector.img')
-      const fsdaxCopy = path.join(box.root, 'fsdax.img')
-      tool('nbdcopy', `nbd://${where}/namespace0.0`, sectorCopy)
-      tool('qemu-img', 'convert', '-O', 'raw', `nbd://${where}/namespace0.1`, fsdaxCopy)
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      })
-      const [sector, fsdax] = fs.readFileSync(path.join(dir, 's09-readback.stdout'), 'utf8').split('\n')
-      const text = (file: string, at: number, length: number) =>
-        fs
-          .readFileSync(file)
-          .subarray(at, at + length)
-          .toString('latin1')
-      expect(text(sectorCopy, 4000 * 4096, 22)).toBe(sector)
-      expect(text(sectorCopy, 7 * 4096, 19)).toBe('sector-lba7-pattern')
-      expect(text(fsdaxCopy, 2 << 20, 18)).toBe(fsdax)
-    },
-    60_000,
-  )
+    })
+    const sectorCopy = path.join(box.root, 'sector.img')
+    const fsdaxCopy = path.join(box.root, 'fsdax.img')
+    tool('nbdcopy', `nbd://${where}/namespace0.0`, sectorCopy)
+    tool('qemu-img', 'convert', '-O', 'raw', `nbd://${where}/namespace0.1`, fsdaxCopy)
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    })
+    const [sector, fsdax] = fs.readFileSync(path.join(dir, 's09-readback.stdout'), 'utf8').split('\n')
+    const text = (file: string, at: number, length: number) =>
+      fs
+        .readFileSync(file)
+        .subarray(at, at + length)
+        .toString('latin1')
+    expect(text(sectorCopy, 4000 * 4096, 22)).toBe(sector)
+    expect(text(sectorCopy, 7 * 4096, 19)).toBe('sector-lba7-pattern')
+    expect(text(fsdaxCopy, 2 << 20, 18)).toBe(fsdax)
+  }, 60_000)
 
   it('drops a client that breaks the protocol and keeps serving the others', async (ctx) => {
     if (!clients) return ctx.skip('qemu-utils and libnbd-bin are not installed and could not be')

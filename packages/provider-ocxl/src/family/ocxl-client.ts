@@ -21,10 +21,7 @@ import {
   CONTROLLER_STATS_PAYLOAD_SIZE,
   EVENT_CHECK_PAYLOAD_SIZE,
   NVDIMM_FAMILY_OCXL,
-  OCXL_EVENT_CONTROLLER_DUMP_AVAILABLE,
-  OCXL_EVENT_ERROR_LOG_AVAILABLE,
-  OCXL_EVENT_FIRMWARE_FATAL,
-  OCXL_EVENT_HARDWARE_FATAL,
+  ocxlEventConditions,
   OcxlFunction,
   type OcxlFunctionNumber,
   ocxlFunctionName,
@@ -103,18 +100,11 @@ export async function ocxlControllerDump(dimm: Dimm, chunkSize = 4096): Promise<
   })
 }
 
-const EVENT_BITS: ReadonlyArray<readonly [bigint, ControllerCondition]> = [
-  [OCXL_EVENT_ERROR_LOG_AVAILABLE, 'error-log-available'],
-  [OCXL_EVENT_CONTROLLER_DUMP_AVAILABLE, 'controller-dump-available'],
-  [OCXL_EVENT_FIRMWARE_FATAL, 'firmware-fatal'],
-  [OCXL_EVENT_HARDWARE_FATAL, 'hardware-fatal'],
-]
-
 /** The conditions standing now. */
 export async function ocxlEventCheck(dimm: Dimm): Promise<ControllerCondition[]> {
   const { output } = await call(dimm, OcxlFunction.EVENT_CHECK, EVENT_CHECK_PAYLOAD_SIZE)
   const mask = output.length >= 8 ? u64At(output, 0) : 0n
-  return EVENT_BITS.filter(([bit]) => (mask & bit) !== 0n).map(([, name]) => name)
+  return ocxlEventConditions(mask)
 }
 
 /** A clean controller shutdown: the next power-on reports the last shutdown clean. */

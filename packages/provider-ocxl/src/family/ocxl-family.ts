@@ -1,3 +1,5 @@
+import type { ControllerCondition } from '@nvdimm/core'
+
 /**
  * The card's functions on the generic command channel: ND_CMD_CALL with an nd_cmd_pkg of this
  * family, sent to the nmem device. The series had a private /dev/ocxlpmemN with its own ioctls
@@ -34,6 +36,24 @@ export const OCXL_EVENT_ERROR_LOG_AVAILABLE = 1n << 0n
 export const OCXL_EVENT_CONTROLLER_DUMP_AVAILABLE = 1n << 1n
 export const OCXL_EVENT_FIRMWARE_FATAL = 1n << 2n
 export const OCXL_EVENT_HARDWARE_FATAL = 1n << 3n
+
+const OCXL_EVENT_BITS: ReadonlyArray<readonly [bigint, ControllerCondition]> = [
+  [OCXL_EVENT_ERROR_LOG_AVAILABLE, 'error-log-available'],
+  [OCXL_EVENT_CONTROLLER_DUMP_AVAILABLE, 'controller-dump-available'],
+  [OCXL_EVENT_FIRMWARE_FATAL, 'firmware-fatal'],
+  [OCXL_EVENT_HARDWARE_FATAL, 'hardware-fatal'],
+]
+
+/** EVENT_CHECK's mask for these conditions. */
+export function ocxlEventMask(conditions: Iterable<ControllerCondition>): bigint {
+  const wanted = new Set(conditions)
+  return OCXL_EVENT_BITS.reduce((mask, [bit, name]) => (wanted.has(name) ? mask | bit : mask), 0n)
+}
+
+/** The conditions an EVENT_CHECK mask names. */
+export function ocxlEventConditions(mask: bigint): ControllerCondition[] {
+  return OCXL_EVENT_BITS.filter(([bit]) => (mask & bit) !== 0n).map(([, name]) => name)
+}
 
 export const CONTROLLER_STATS_PAYLOAD_SIZE = 24
 export const EVENT_CHECK_PAYLOAD_SIZE = 8

@@ -20,20 +20,10 @@ import { DATA_HEADER_SIZE } from '../card/index.js'
 import {
   CONTROLLER_DUMP_INPUT_SIZE,
   NVDIMM_FAMILY_OCXL,
-  OCXL_EVENT_CONTROLLER_DUMP_AVAILABLE,
-  OCXL_EVENT_ERROR_LOG_AVAILABLE,
-  OCXL_EVENT_FIRMWARE_FATAL,
-  OCXL_EVENT_HARDWARE_FATAL,
+  ocxlEventMask,
   OcxlFunction,
   ocxlFunctionName,
 } from './ocxl-family.js'
-
-const EVENT_MASK_BITS = {
-  'error-log-available': OCXL_EVENT_ERROR_LOG_AVAILABLE,
-  'controller-dump-available': OCXL_EVENT_CONTROLLER_DUMP_AVAILABLE,
-  'firmware-fatal': OCXL_EVENT_FIRMWARE_FATAL,
-  'hardware-fatal': OCXL_EVENT_HARDWARE_FATAL,
-} as const
 
 function words(...values: bigint[]): Uint8Array {
   const bytes = new Uint8Array(values.length * 8)
@@ -73,9 +63,7 @@ async function runFunction(
       return out
     }
     case OcxlFunction.EVENT_CHECK: {
-      let mask = 0n
-      for (const condition of chiConditions(engine.chi())) mask |= EVENT_MASK_BITS[condition]
-      return words(mask)
+      return words(ocxlEventMask(chiConditions(engine.chi())))
     }
     case OcxlFunction.SHUTDOWN:
       await shutdownController(engine)
