@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander'
 import { isNvdimmError, NvdimmError } from '@nvdimm/core'
 import { registerData } from './commands/data.js'
+import { registerDaxAttributes } from './commands/dax-attributes.js'
+import { registerDaxctl } from './commands/daxctl.js'
 import { registerNbd } from './commands/nbd.js'
 import { registerDmesg } from './commands/dmesg.js'
 import { registerFirmware } from './commands/firmware.js'
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerInfoblock(program)
   registerData(program)
   registerNbd(program)
+  registerDaxAttributes(program)
+  registerDaxctl(program)
   registerLabels(program)
   registerSecurity(program)
   registerSmart(program)

@@ -1,5 +1,5 @@
 import { NvdimmError } from './errors.js'
-import { SZ_16M, SZ_1G, SZ_2M, SZ_4K, SZ_64K } from './units.js'
+import { SZ_128M, SZ_16M, SZ_1G, SZ_256M, SZ_2M, SZ_4K, SZ_64K } from './units.js'
 
 /**
  * What the running architecture imposes on persistent memory mappings.
@@ -18,6 +18,11 @@ export interface ArchProfile {
   readonly cacheWriteback: 'clwb' | 'dcbf' | 'dcbstps'
   /** pmem_wmb(): the barrier that makes written-back lines durable in the platform's domain. */
   readonly persistBarrier: 'sfence' | 'hwsync' | 'phwsync'
+  /**
+   * memory_block_size_bytes(): the unit memory is onlined and offlined in. x86_64 in a guest
+   * with less than 64 GiB: MIN_MEMORY_BLOCK_SIZE, 128 MiB; pseries: the LMB size, 256 MiB.
+   */
+  readonly memoryBlockSize: bigint
 }
 
 /** ppc64 is a POWER9-class radix machine, as ppc64-p9. */
@@ -41,6 +46,7 @@ function radix(name: ArchName, power10: boolean): ArchProfile {
     cacheLineSize: 128,
     cacheWriteback: power10 ? 'dcbstps' : 'dcbf',
     persistBarrier: power10 ? 'phwsync' : 'hwsync',
+    memoryBlockSize: SZ_256M,
   }
 }
 
@@ -53,6 +59,7 @@ const PROFILES: Record<ArchName, ArchProfile> = {
     cacheLineSize: 64,
     cacheWriteback: 'clwb',
     persistBarrier: 'sfence',
+    memoryBlockSize: SZ_128M,
   },
   ppc64: radix('ppc64', false),
   'ppc64-p9': radix('ppc64-p9', false),
@@ -66,6 +73,7 @@ const PROFILES: Record<ArchName, ArchProfile> = {
     cacheLineSize: 128,
     cacheWriteback: 'dcbf',
     persistBarrier: 'hwsync',
+    memoryBlockSize: SZ_256M,
   },
 }
 

@@ -1,6 +1,9 @@
 import type { EventEmitter } from 'eventemitter3'
 import type { ArchProfile } from './arch.js'
+import type { DaxAttributes } from './dax/dax-attributes.js'
+import type { Kmem } from './dax/kmem.js'
 import type { Dimm } from './dimm/dimm.js'
+import type { MemoryHotplug } from './memory/memory-hotplug.js'
 import type { Namespace } from './namespace/namespace.js'
 import type { Region } from './region/region.js'
 import type { NvdimmEvents } from './events.js'
@@ -32,4 +35,8 @@ export interface SubsystemContext {
   readonly dimmIda: Ida
   readonly regionIda: Ida
   readonly drivers: Drivers
+  /** Memory added after boot, and the dax devices kmem turned into it. */
+  readonly memory: MemoryHotplug
+  readonly kmem: Kmem
+  readonly daxAttributes: DaxAttributes
 }

@@ -46,7 +46,7 @@ export {
 
 export { createNvdimm, Nvdimm } from './subsystem.js'
 export type { CreateNvdimmOptions, LogEntry, ProviderProbeError } from './subsystem.js'
-export type { NamespaceRuntimeState, RegionRuntimeState, RuntimeState } from './runtime-state.js'
+export type { KmemRuntimeState, NamespaceRuntimeState, RegionRuntimeState, RuntimeState } from './runtime-state.js'
 
 export { Bus } from './bus/bus.js'
 export { commandStatus, submitCommand, submitUserCommand } from './bus/ndctl.js'
@@ -164,6 +164,7 @@ export type {
   PlatformOptions,
   PlatformSession,
   PlatformSpec,
+  MachineSpec,
   ProviderEntry,
   StartOptions,
 } from './platform/platform.js'
@@ -269,7 +270,6 @@ export type { BttLogEntry, BttLogIndex } from './btt/btt-log.js'
 export { checkBtt, formatBttCheckMessage } from './btt/btt-check.js'
 export type { BttCheckArena, BttCheckMessage, BttCheckOptions, BttCheckResult } from './btt/btt-check.js'
 export type { BlockDevice } from './data/block-device.js'
-export { DaxDevice, DaxMapping } from './data/dax-device.js'
 export { nvdimmFlush } from './region/region-flush.js'
 export { namespaceMedia } from './namespace/nsio.js'
 export type { NdctlOutcome } from './ndctl/outcome.js'
@@ -355,3 +355,26 @@ export { NbdServer } from './nbd/nbd-server.js'
 export type { NbdExport } from './nbd/nbd-server.js'
 export { formatIomem, pmemResources } from './iomem/iomem.js'
 export type { IomemResource } from './iomem/iomem.js'
+
+export { DaxAttributes } from './dax/dax-attributes.js'
+export type { DaxAttributeOverrides, MapSyncState } from './dax/dax-attributes.js'
+export { Kmem, KMEM_RESOURCE_NAME, kmemRange } from './dax/kmem.js'
+export type { KmemBinding, KmemDevice } from './dax/kmem.js'
+export { DaxDevice, DaxMapping, daxDeviceName } from './data/dax-device.js'
+export { daxDevices } from './daxctl/dax-devices.js'
+export { daxctlList } from './daxctl/daxctl-list.js'
+export type { DaxctlListOptions } from './daxctl/daxctl-list.js'
+export { daxctlReconfigureDevice } from './daxctl/reconfigure-device.js'
+export type { ReconfigureOptions } from './daxctl/reconfigure-device.js'
+export { daxctlMemoryCommand } from './daxctl/online-offline.js'
+export type { MemoryCommandOptions } from './daxctl/online-offline.js'
+export { applyDaxctlConf, parseDaxctlConf } from './daxctl/daxctl-conf.js'
+export type { DaxctlConfEntry } from './daxctl/daxctl-conf.js'
+export { MemoryBlock } from './memory/memory-block.js'
+export type { MemoryZone } from './memory/memory-block.js'
+export { AUTO_ONLINE_POLICIES, MemoryHotplug } from './memory/memory-hotplug.js'
+export type { AutoOnlinePolicy, HotplugResource, OnlineType } from './memory/memory-hotplug.js'
+export { bootMemmap, DEFAULT_RAM_SIZE, formatFirmwareMemmap, qemuPcMemmap } from './memory/firmware-memmap.js'
+export type { FirmwareMemmapEntry } from './memory/firmware-memmap.js'
+export { planKexec, systemRam } from './memory/kexec-plan.js'
+export type { KexecPlan, KexecSegment, SystemRamRange } from './memory/kexec-plan.js'

@@ -33,6 +33,13 @@ import { disableRegion, enableRegion, probeRegion } from './region/region-driver
 import { Region, type Mapping } from './region/region.js'
 import type { RuntimeState } from './runtime-state.js'
 import { Ida } from './util/ida.js'
+import { DaxAttributes } from './dax/dax-attributes.js'
+import { Kmem } from './dax/kmem.js'
+import { daxDeviceName } from './data/dax-device.js'
+import { restoreKmem } from './dax/kmem-restore.js'
+import { applyDaxctlConf, type DaxctlConfEntry } from './daxctl/daxctl-conf.js'
+import { bootMemmap, DEFAULT_RAM_SIZE, type FirmwareMemmapEntry, sortedMemmap } from './memory/firmware-memmap.js'
+import { type AutoOnlinePolicy, MemoryHotplug } from './memory/memory-hotplug.js'
 
 export interface CreateNvdimmOptions {
   /** Probed in order: the first provider's first bus is ndbus0. */
@@ -46,6 +53,12 @@ export interface CreateNvdimmOptions {
   keys?: KeyStore
   /** Every region's stores go through the CPU cache model from the start (see RegionPersistence). */
   cacheModel?: boolean
+  /** The machine's boot memory and hotplug policy (memhp_default_state=). */
+  memory?: { size?: bigint; autoOnline?: AutoOnlinePolicy }
+  /** The MAP_SYNC build default for devices whose region can support it (true unless configured off). */
+  mapSync?: boolean
+  /** daxctl's boot configuration, applied once per kernel as the udev rule would. */
+  daxctlConf?: readonly DaxctlConfEntry[]
 }
 
 export interface LogEntry {
@@ -89,6 +102,15 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   private readonly kernel: number
   private readonly powerLost: boolean
   private readonly cacheModel: boolean
+  /** Boot memory (the firmware's map, before anything is hot-added). */
+  readonly ramSize: bigint
+  readonly memory: MemoryHotplug
+  readonly kmem: Kmem
+  private readonly daxctlConf: readonly DaxctlConfEntry[]
+  get daxAttributes(): DaxAttributes {
+    return this.ctx.daxAttributes
+  }
+  private daxctlConfigApplied: boolean
 
   constructor(options: CreateNvdimmOptions) {
     super()
@@ -100,6 +122,10 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     this.kernel = options.state?.kernel ?? 0
     this.powerLost = options.state?.powerLost ?? false
     this.cacheModel = options.cacheModel ?? false
+    this.ramSize = options.memory?.size ?? DEFAULT_RAM_SIZE
+    this.memory = new MemoryHotplug(this.arch.memoryBlockSize, options.memory?.autoOnline)
+    this.daxctlConf = options.daxctlConf ?? []
+    this.daxctlConfigApplied = options.state?.daxctlConfigApplied ?? false
     const userLogger = options.logger
     const record = (level: LogEntry['level']) => (message: string) => {
       if (this.dmesg.length >= DMESG_LIMIT) this.dmesg.shift()
@@ -111,6 +137,9 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
       events: this,
       restore: options.state ?? {},
+      memory: this.memory,
+      kmem: undefined as unknown as Kmem,
+      daxAttributes: new DaxAttributes(options.mapSync ?? true, options.state?.namespaces),
       busIda: new Ida(),
       dimmIda: new Ida(),
       regionIda: new Ida(),
@@ -123,6 +152,8 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         disableNamespace,
       },
     }
+    this.kmem = new Kmem(this.memory, this.ctx.logger)
+    ;(this.ctx as { kmem: Kmem }).kmem = this.kmem
   }
 
   get buses(): readonly Bus[] {
@@ -206,7 +237,27 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         this.slots.splice(this.slots.indexOf(slot), 1)
       }
     }
+    restoreKmem(this, this.ctx.restore.kmem)
+    if (this.daxctlConf.length && !this.daxctlConfigApplied) {
+      applyDaxctlConf(this, this.daxctlConf)
+      this.daxctlConfigApplied = true
+    }
     this.state = 'started'
+  }
+
+  /**
+   * The raw firmware memory map (/sys/firmware/memmap): boot memory, the persistent-memory
+   * ranges the firmware's own map lists, and real hot-added memory, never driver-managed RAM.
+   */
+  firmwareMemmap(): FirmwareMemmapEntry[] {
+    const regions = this.regions
+      .filter((region) => region.descriptor.firmwareMemmap && region.descriptor.firmwareResource)
+      .map((region) => ({
+        start: region.resource.start,
+        end: region.resource.start + region.resource.size - 1n,
+        type: region.descriptor.firmwareResource!,
+      }))
+    return sortedMemmap([...bootMemmap(this.arch, this.ramSize), ...regions, ...this.memory.firmwareEntries])
   }
 
   /** Tear down in reverse: namespaces, regions, dimms, buses, then each provider's remove(). */
@@ -225,6 +276,9 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   }
 
   async stop(): Promise<void> {
+    // The end of a session, not an unbind: kmem's memory stays as the runtime state recorded it.
+    this.kmem.bindings.clear()
+    this.memory.resources.length = 0
     for (const slot of [...this.slots].reverse()) {
       for (const bus of [...slot.buses].reverse()) await this.unregisterBus(slot, bus)
       await slot.provider.remove()
@@ -244,6 +298,15 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     if (this.kernel) state.kernel = this.kernel
     if (this.powerLost) state.powerLost = true
     if (Object.keys(this.firmware).length) state.firmware = structuredClone(this.firmware)
+    for (const [device, binding] of this.kmem.bindings) {
+      const namespace = this.namespaces.find((candidate) => daxDeviceName(candidate) === device)
+      const uuid = namespace?.claim?.uuid
+      const online = Object.fromEntries(
+        binding.memory.blocks.filter((block) => block.zone).map((block) => [block.name, block.zone!]),
+      )
+      state.kmem = { ...state.kmem, [device]: { ...(uuid ? { uuid } : {}), online } }
+    }
+    if (this.daxctlConfigApplied) state.daxctlConfigApplied = true
     for (const dimm of this.dimms) {
       if (!dimm.enabled && !dimm.probeError) state.dimms[dimm.name] = { enabled: false }
     }
@@ -256,10 +319,13 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       for (const namespace of region.namespaces) {
         // A probe failure is not a choice to keep: the next start probes again.
         if (!namespace.active && !namespace.probeError) state.namespaces[namespace.name] = { enabled: false }
+        const overrides = this.ctx.daxAttributes.overrides.get(namespace.name)
+        if (overrides) state.namespaces[namespace.name] = { ...state.namespaces[namespace.name], ...overrides }
         const claim = namespace.claim
         if (claim instanceof NdPfn && claim.kind === 'dax' && claim.mode === 'none' && claim.enabled && claim.uuid) {
           const namespaceUuid = namespace instanceof NamespacePmem ? namespace.uuid : undefined
           state.namespaces[namespace.name] = {
+            ...state.namespaces[namespace.name],
             devdaxNone: { uuid: claim.uuid, align: claim.align, ...(namespaceUuid ? { namespaceUuid } : {}) },
           }
         }

@@ -69,6 +69,7 @@ export function e820(options: E820Options): ProviderInit {
       const labelAreas = new Map<string, Media>()
       const bus = registerBus({
         providerName: 'e820',
+        parentDevice: '/platform/e820_pmem',
         ndctl: async (dimm: DimmRef | null, cmd: number, input: Uint8Array) => {
           const area = dimm && labelAreas.get(dimm.name)
           if (!area) return { rc: -25, cmdRc: 0, output: new Uint8Array(0) }
@@ -102,6 +103,8 @@ export function e820(options: E820Options): ProviderInit {
           flags: ['pagemap'],
           // e820_type_to_string(): what /proc/iomem calls the range.
           firmwareResource: range.type === E820_TYPE_PRAM ? 'Persistent Memory (legacy)' : 'Persistent Memory',
+          // memmap= edits the kernel's copy of the map; a BIOS entry is in the firmware's own.
+          ...(range.firmware ? { firmwareMemmap: true } : {}),
         })
       })
     },

@@ -12,6 +12,8 @@ export interface E820Range {
   type: E820PmemType
   /** How the user wrote it ("memmap=4G!12G", a log line): errors quote it. */
   source?: string
+  /** The firmware's own map has it (a BIOS entry), not only the kernel's copy memmap= edits. */
+  firmware?: boolean
 }
 
 /** The kernel's own notation for a range: [mem 0x…-0x…] (%pr, end inclusive). */

@@ -38,7 +38,10 @@ export function parseE820Table(text: string): E820Range[] {
     const end = BigInt(match![2]!)
     if (end < start) throw new NvdimmError('EINVAL', `e820 table line ${number}: end below start: ${line.trim()}`)
     const type = persistentType(match![3]!)
-    if (type !== undefined) ranges.push({ start, size: end - start + 1n, type, source: `e820 table line ${number}` })
+    if (type !== undefined) {
+      const firmware = chosen === bios ? { firmware: true } : {}
+      ranges.push({ start, size: end - start + 1n, type, source: `e820 table line ${number}`, ...firmware })
+    }
   }
   return validateRanges(ranges)
 }
@@ -82,7 +85,8 @@ export function readFirmwareMemmap(dir: string): E820Range[] {
     if (end < start)
       throw new NvdimmError('EINVAL', `${path.join(dir, name)}: end ${endText} is below start ${startText}`)
     const type = firmwareMapType(typeName)
-    if (type !== undefined) ranges.push({ start, size: end - start + 1n, type, source: path.join(dir, name) })
+    if (type !== undefined)
+      ranges.push({ start, size: end - start + 1n, type, source: path.join(dir, name), firmware: true })
   }
   return validateRanges(ranges)
 }

@@ -9,6 +9,8 @@ const rangeSchema = z.strictObject({
   type: z.union([z.literal(E820_TYPE_PMEM), z.literal(E820_TYPE_PRAM)]).default(E820_TYPE_PRAM),
   numaNode: z.number().int().min(0).default(0),
   media: mediaPath,
+  /** From the BIOS map rather than memmap=: /sys/firmware/memmap lists it. */
+  firmware: z.literal(true).optional(),
 })
 
 const entrySchema = z
@@ -53,6 +55,7 @@ export function e820Entry(ranges: readonly E820Range[], numaNode = 0, labels = f
       type: range.type,
       numaNode,
       media: e820MediaFile(range.start),
+      ...(range.firmware ? { firmware: true as const } : {}),
     })),
   }
 }

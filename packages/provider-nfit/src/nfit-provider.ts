@@ -98,6 +98,8 @@ export function nfit(options: NfitOptions): ProviderInit {
         const byName = new Map<string, NfitDimmChannel>()
         const bus = registerBus({
           providerName: options.providerName ?? ACPI_NFIT_PROVIDER,
+          // The ACPI0012 root device the NFIT bus hangs off (drivers/acpi/nfit/core.c).
+          parentDevice: '/LNXSYSTM:00/LNXSYBUS:00/ACPI0012:00',
           cmdMask: busChannel ? NFIT_BUS_CMD_MASK : [],
           ...(busChannel ? { ops: busChannel.ops } : {}),
           ndctl: async (ref, cmd, input) => {

@@ -53,6 +53,7 @@ interface ReadOptions {
 interface WriteOptions {
   offset?: string
   input?: string
+  mapSync?: boolean
 }
 
 /**
@@ -75,17 +76,21 @@ export function registerData(program: Command): void {
       try {
         await withReadOnly(command, async (nd) => {
           const data = openNamespaceData(findNamespace(nd, ident))
-          await readNamespaceData(
-            data,
-            { offset, ...(length !== undefined ? { length } : {}) },
-            (chunk) =>
-              output === undefined
-                ? new Promise<void>((resolve, reject) =>
-                    process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())),
-                  )
-                : void fs.writeSync(output, chunk),
-            bar.update,
-          )
+          try {
+            await readNamespaceData(
+              data,
+              { offset, ...(length !== undefined ? { length } : {}) },
+              (chunk) =>
+                output === undefined
+                  ? new Promise<void>((resolve, reject) =>
+                      process.stdout.write(chunk, (error) => (error ? reject(error) : resolve())),
+                    )
+                  : void fs.writeSync(output, chunk),
+              bar.update,
+            )
+          } finally {
+            data.close()
+          }
         })
       } finally {
         bar.stop()
@@ -101,6 +106,10 @@ export function registerData(program: Command): void {
     .argument('<namespace>', 'namespaceX.Y, or its device: pmemXs, pmemX.Y, daxX.Y')
     .option('-o, --offset <bytes>', 'where to start (a whole sector in sector mode)', '0')
     .option('--input <file>', 'read the bytes from here instead of standard input')
+    .option(
+      '--map-sync',
+      'write through a MAP_SYNC mapping (devdax, fsdax): refused where the device does not grant it',
+    )
     .action(async (ident: string, options: WriteOptions, command: Command) => {
       const offset = size(options.offset, '--offset')!
       let total: bigint | undefined
@@ -114,14 +123,18 @@ export function registerData(program: Command): void {
       const bar = progressBar(`write ${ident}`)
       try {
         const written = await withUpdate(command, async (nd) => {
-          const data = openNamespaceData(findNamespace(nd, ident))
-          const bytes = await writeNamespaceData(
-            data,
-            { offset, ...(total !== undefined ? { total } : {}) },
-            inputChunks(options.input),
-            bar.update,
-          )
-          return { bytes, device: data.device }
+          const data = openNamespaceData(findNamespace(nd, ident), { mapSync: options.mapSync ?? false })
+          try {
+            const bytes = await writeNamespaceData(
+              data,
+              { offset, ...(total !== undefined ? { total } : {}) },
+              inputChunks(options.input),
+              bar.update,
+            )
+            return { bytes, device: data.device }
+          } finally {
+            data.close()
+          }
         })
         bar.stop()
         process.stderr.write(`wrote ${written.bytes} bytes to ${written.device} at ${offset}\n`)

@@ -1,14 +1,22 @@
 import type { Command } from 'commander'
-import { formatIomem, pmemResources } from '@nvdimm/core'
+import { formatFirmwareMemmap, formatIomem, pmemResources } from '@nvdimm/core'
 import { withReadOnly } from '../session.js'
 
-/** `nvdimm iomem`: the persistent-memory part of /proc/iomem, in the kernel's format. */
+/** `nvdimm iomem` and `nvdimm firmware-memmap`: the kernel's resource tree and the firmware's own map. */
 export function registerIomem(program: Command): void {
   program
     .command('iomem')
     .description('the persistent-memory ranges of /proc/iomem and what the drivers claimed in them')
     .action(async (_options: unknown, command: Command) => {
       const text = await withReadOnly(command, async (nd) => formatIomem(pmemResources(nd)))
+      process.stdout.write(text)
+    })
+
+  program
+    .command('firmware-memmap')
+    .description('/sys/firmware/memmap: the raw firmware memory map kexec hands on (never driver-managed RAM)')
+    .action(async (_options: unknown, command: Command) => {
+      const text = await withReadOnly(command, async (nd) => formatFirmwareMemmap(nd.firmwareMemmap()))
       process.stdout.write(text)
     })
 }

@@ -4,6 +4,12 @@ import { type Command, Option } from 'commander'
 import {
   ARCH_NAMES,
   type ArchName,
+  AUTO_ONLINE_POLICIES,
+  type AutoOnlinePolicy,
+  type MachineSpec,
+  parseSize,
+  planKexec,
+  toJsonC,
   destroyPlatform,
   initPlatform,
   NvdimmError,
@@ -34,7 +40,33 @@ interface InitOptions extends NfitInitOptions {
   e820Table: string[]
   e820FirmwareMemmap: string[]
   e820Labels?: boolean
+  memory?: string
+  memhpDefaultState?: AutoOnlinePolicy
+  mapSync: boolean
+  daxctlConf?: string
   force?: boolean
+}
+
+/** How the machine boots: its memory, kernel options and daxctl's boot configuration. */
+function machineFrom(options: InitOptions): MachineSpec {
+  const memory = options.memory === undefined ? undefined : parseSize(options.memory)
+  if (options.memory !== undefined && memory === undefined) {
+    throw new NvdimmError('EINVAL', `--memory '${options.memory}' is not a size (512M, 4G)`)
+  }
+  return {
+    ...(memory !== undefined ? { memory } : {}),
+    ...(options.memhpDefaultState ? { memhpDefaultState: options.memhpDefaultState } : {}),
+    ...(options.mapSync ? {} : { mapSync: false }),
+    ...(options.daxctlConf !== undefined ? { daxctlConf: readText(options.daxctlConf) } : {}),
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8')
+  } catch (error) {
+    throw new NvdimmError('ENXIO', `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}`)
+  }
 }
 
 /** The platform an init command line asks for; the default topology when it names no provider. */
@@ -53,7 +85,7 @@ function specFrom(options: InitOptions): PlatformSpec {
     : []
   const e820Asked = options.e820.length + options.e820Table.length + options.e820FirmwareMemmap.length > 0
   if (!e820Asked && nfitEntries.length === 0 && papr.length === 0 && ocxl.length === 0) {
-    if (!options.e820Labels) return { ...defaultPlatformSpec, arch: options.arch }
+    if (!options.e820Labels) return { ...defaultPlatformSpec, arch: options.arch, machine: machineFrom(options) }
     ranges.push(...parseMemmap(DEFAULT_MEMMAP))
   }
   const e820 = ranges.length
@@ -61,6 +93,7 @@ function specFrom(options: InitOptions): PlatformSpec {
     : []
   return {
     arch: options.arch,
+    machine: machineFrom(options),
     providers: [...nfitEntries.map((entry) => ({ kind: 'nfit', entry })), ...papr, ...ocxl, ...e820],
   }
 }
@@ -128,6 +161,14 @@ export function registerPlatform(program: Command): void {
       collect,
       [],
     )
+    .option('--memory <size>', 'boot memory (QEMU -m; default 1G): what /sys/firmware/memmap lists')
+    .addOption(
+      new Option('--memhp-default-state <policy>', 'memhp_default_state=: how hot-added memory comes up').choices(
+        AUTO_ONLINE_POLICIES,
+      ),
+    )
+    .option('--no-map-sync', 'build default: dax devices refuse MAP_SYNC until turned on (nvdimm map-sync DEV 1)')
+    .option('--daxctl-conf <file>', 'daxctl.conf.d contents applied at every boot ([reconfigure-device NAME] sections)')
     .option('-f, --force', 'replace a platform that already exists there')
     .action(async (options: InitOptions, command: Command) => {
       const { dir } = choosePlatformDir(command.optsWithGlobals().platform)
@@ -181,11 +222,61 @@ export function registerPlatform(program: Command): void {
 
   platform
     .command('kexec')
-    .description('kexec into a new kernel: hypervisor bindings and firmware state stay, sysfs settings go')
-    .action(async (_options: unknown, command: Command) => {
+    .description(
+      'kexec into a new kernel: hypervisor bindings and firmware state stay, sysfs settings and System RAM (kmem) go',
+    )
+    .option('--dry-run', 'only print what the kexec would do with memory (JSON)')
+    .option('--kdump', 'with --dry-run: what a crash into the capture kernel would dump')
+    .action(async (options: { dryRun?: boolean; kdump?: boolean }, command: Command) => {
       const opened = await openPlatform(command.optsWithGlobals().platform)
+      if (options.kdump && !options.dryRun) throw new NvdimmError('EINVAL', '--kdump goes with --dry-run')
+      if (options.dryRun) {
+        const session = await opened.start({ readOnly: true })
+        try {
+          const plan = planKexec(session.nd, { kdump: options.kdump ?? false })
+          const range = (r: { start: bigint; end: bigint; name?: string; type?: string }) => ({
+            start: `0x${r.start.toString(16)}`,
+            end: `0x${r.end.toString(16)}`,
+            ...(r.name ? { name: r.name } : {}),
+            ...(r.type ? { type: r.type } : {}),
+          })
+          const json = {
+            kind: plan.kind,
+            memmap: plan.memmap.map(range),
+            ...(plan.kind === 'kexec'
+              ? {
+                  segments: plan.segments.map((segment) => ({
+                    name: segment.name,
+                    start: `0x${segment.start.toString(16)}`,
+                    size: `0x${segment.size.toString(16)}`,
+                  })),
+                  skipped: plan.skipped.map(range),
+                }
+              : { dump: plan.dump.map(range) }),
+          }
+          process.stdout.write(`${toJsonC(json)}\n`)
+        } finally {
+          await session.close()
+        }
+        return
+      }
       await opened.kexec()
       process.stderr.write(`kexec'd platform at ${opened.dir}\n`)
+    })
+
+  platform
+    .command('daxctl-conf')
+    .description("show, replace or remove daxctl's boot configuration (applied as devices appear at the next boot)")
+    .argument('[file]', "a daxctl.conf ('-' for standard input)")
+    .option('--remove', 'remove the configuration')
+    .action(async (file: string | undefined, options: { remove?: boolean }, command: Command) => {
+      const opened = await openPlatform(command.optsWithGlobals().platform)
+      if (options.remove || file !== undefined) {
+        await opened.setDaxctlConf(options.remove ? undefined : readText(file!))
+        process.stderr.write(`daxctl configuration ${options.remove ? 'removed' : 'set'}: the next boot applies it\n`)
+        return
+      }
+      process.stdout.write(opened.machine.daxctlConf ?? '')
     })
 
   platform

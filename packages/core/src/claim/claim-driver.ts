@@ -1,3 +1,4 @@
+import { daxDeviceName } from '../data/dax-device.js'
 import { NvdimmError } from '../errors.js'
 import { namespaceMedia } from '../namespace/nsio.js'
 import { NamespacePmem } from '../namespace/namespace-pmem.js'
@@ -67,6 +68,11 @@ export async function enableClaim(device: ClaimDevice): Promise<void> {
 /** Unbind the driver: the device keeps its configuration and its claim. */
 export async function disableClaim(device: ClaimDevice): Promise<void> {
   if (!device.enabled) return
+  const namespace = device.namespace
+  // Unbinding dax_pmem removes the dax device: kmem lets go of its memory first (EBUSY while online).
+  if (device instanceof NdPfn && device.kind === 'dax' && namespace) {
+    device.region.bus.ctx.kmem.remove(daxDeviceName(namespace))
+  }
   device.enabled = false
   if (device instanceof NdBtt) device.btt = undefined
   if (device instanceof NdPfn) device.info = undefined

@@ -76,6 +76,8 @@ class PmemDisk implements BlockDevice {
   }
 
   flush(): Promise<void> {
+    // With write_cache off the queue has no volatile cache: the block layer drops the flush.
+    if (!this.namespace.region.bus.ctx.daxAttributes.writeCache(this.namespace)) return Promise.resolve()
     return nvdimmFlush(this.region)
   }
 }

@@ -5,6 +5,7 @@ import type { Namespace } from '../namespace/namespace.js'
 import { MediaWindow } from '../media/media-window.js'
 import type { RegionPersistence } from '../persistence/region-persistence.js'
 import { hex } from '../units.js'
+import type { HotplugResource } from '../memory/memory-hotplug.js'
 
 /**
  * A device-dax instance (/dev/daxR.N, drivers/dax/device.c) over a devdax namespace: the data
@@ -25,11 +26,38 @@ export class DaxDevice {
   ) {
     const info = device.info!
     this.regionId = namespace.region.id
-    // __dax_pmem_probe() names the device after the namespace, not the nd_dax device.
-    this.name = `dax${namespace.region.id}.${namespace.id}`
+    this.name = daxDeviceName(namespace)
     this.size = device.size!
     this.align = BigInt(info.align)
     this.targetNode = namespace.region.targetNode
+  }
+
+  /** Where the data starts in the physical address space (the device's `resource`). */
+  get start(): bigint {
+    return this.namespace.resource.start + this.dataOffset
+  }
+
+  /** The driver bound: device_dax gives /dev/daxR.N; kmem makes it System RAM. */
+  get mode(): 'devdax' | 'system-ram' {
+    return this.namespace.region.bus.ctx.kmem.binding(this.name) ? 'system-ram' : 'devdax'
+  }
+
+  /** kmem's memory for the device while it is in system-ram mode. */
+  get memory(): HotplugResource | undefined {
+    return this.namespace.region.bus.ctx.kmem.binding(this.name)?.memory
+  }
+
+  /** The dax region's sysfs path below /sys/devices: the nd_dax device's. */
+  get regionPath(): string {
+    const region = this.namespace.region
+    const bus = region.bus
+    const parent = bus.descriptor.parentDevice ?? `/platform/${bus.descriptor.providerName}`
+    return `${parent}/${bus.name}/${region.name}/${this.device.name}`
+  }
+
+  /** Mappings programs hold open now. */
+  get mappings(): number {
+    return openMappings.get(this.device) ?? 0
   }
 
   /** The data's offset within the namespace. */
@@ -39,8 +67,18 @@ export class DaxDevice {
     return extent.offset
   }
 
-  /** mmap(): `offset` and `length` must be multiples of the alignment and inside the device. */
-  map(offset: bigint, length: bigint): DaxMapping {
+  /**
+   * mmap(): `offset` and `length` must be multiples of the alignment and inside the device.
+   * `sync` asks for MAP_SHARED_VALIDATE | MAP_SYNC (EOPNOTSUPP where the device refuses it).
+   */
+  map(offset: bigint, length: bigint, options: { sync?: boolean } = {}): DaxMapping {
+    if (options.sync) this.namespace.region.bus.ctx.daxAttributes.checkMapSync(this.namespace, this.name)
+    if (this.mode === 'system-ram') {
+      throw new NvdimmError(
+        'ENXIO',
+        `${this.name} is in system-ram mode (bound to kmem): there is no /dev/${this.name} to map`,
+      )
+    }
     if (length <= 0n || offset < 0n || offset + length > this.size) {
       throw new NvdimmError('ENXIO', `${this.name}: mapping ${hex(offset)}+${hex(length)} is outside ${hex(this.size)}`)
     }
@@ -52,9 +90,15 @@ export class DaxDevice {
     }
     const region = this.namespace.region
     const inRegion = this.namespace.resource.start - region.resource.start + this.dataOffset + offset
-    return new DaxMapping(region.persistence, inRegion, length, this.name)
+    openMappings.set(this.device, this.mappings + 1)
+    return new DaxMapping(region.persistence, inRegion, length, this.name, () =>
+      openMappings.set(this.device, this.mappings - 1),
+    )
   }
 }
+
+/** Open mappings by dax device, across the DaxDevice handles opened on it. */
+const openMappings = new WeakMap<NdPfn, number>()
 
 /**
  * One aligned mapping, as a program sees it: loads and stores at any byte. Under the region's
@@ -69,9 +113,20 @@ export class DaxMapping {
     private readonly base: bigint,
     readonly length: bigint,
     private readonly deviceName: string,
+    private readonly release: () => void = () => undefined,
   ) {}
 
+  private unmapped = false
+
+  /** munmap(): the device is no longer in use by this mapping. */
+  unmap(): void {
+    if (this.unmapped) return
+    this.unmapped = true
+    this.release()
+  }
+
   private check(offset: bigint, size: number): void {
+    if (this.unmapped) throw new NvdimmError('EFAULT', `${this.deviceName}: access after munmap (SIGSEGV)`)
     if (offset < 0n || offset + BigInt(size) > this.length) {
       throw new NvdimmError('EFAULT', `${this.deviceName}: access at ${hex(offset)} beyond the mapping (SIGBUS)`)
     }
@@ -119,6 +174,11 @@ export class DaxMapping {
   view(regionImage: Media): Media {
     return new MediaWindow(regionImage, this.base, this.length)
   }
+}
+
+/** __dax_pmem_probe() names the dax device after the namespace (daxR.N), not the nd_dax device. */
+export function daxDeviceName(namespace: Namespace): string {
+  return `dax${namespace.region.id}.${namespace.id}`
 }
 
 /** The namespace's device-dax instance; ENXIO unless it is an active devdax namespace. */

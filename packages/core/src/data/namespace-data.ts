@@ -3,7 +3,7 @@ import type { Namespace } from '../namespace/namespace.js'
 import type { Nvdimm } from '../subsystem.js'
 import { hex } from '../units.js'
 import { openBlockDevice } from './block-device.js'
-import { openDaxDevice } from './dax-device.js'
+import { daxDeviceName, openDaxDevice } from './dax-device.js'
 
 /**
  * A namespace's data as tools on a real machine reach it: /dev/pmemNs (BTT sectors, each write
@@ -22,25 +22,27 @@ export interface NamespaceData {
   write(offset: bigint, source: Uint8Array): Promise<void>
   /** fsync(): the region's flush sequence (or, for devdax, persisting what was written). */
   flush(): Promise<void>
+  /** Done with the device (a devdax mapping is unmapped). */
+  close(): void
 }
 
 /** The namespace by its name (namespace0.0) or its device's (pmem0s, pmem0.1, dax0.1). */
 export function findNamespace(nd: Nvdimm, ident: string): Namespace {
   const found = nd.namespaces.find(
-    (ns) => ns.name === ident || ns.blockDevice === ident || (ns.claim?.kind === 'dax' && daxName(ns) === ident),
+    (ns) => ns.name === ident || ns.blockDevice === ident || (ns.claim?.kind === 'dax' && daxDeviceName(ns) === ident),
   )
   if (!found) throw new NvdimmError('ENXIO', `no namespace or device '${ident}' (list -N shows them)`)
   return found
 }
 
-function daxName(namespace: Namespace): string {
-  return `dax${namespace.region.id}.${namespace.id}`
-}
-
-export function openNamespaceData(namespace: Namespace): NamespaceData {
+/**
+ * Open the namespace's device. `mapSync` asks for a MAP_SYNC mapping of a dax-capable one
+ * (EOPNOTSUPP where the region or the device's map_sync refuses it).
+ */
+export function openNamespaceData(namespace: Namespace, options: { mapSync?: boolean } = {}): NamespaceData {
   if (namespace.claim?.kind === 'dax') {
     const dax = openDaxDevice(namespace)
-    const map = dax.map(0n, dax.size)
+    const map = dax.map(0n, dax.size, { sync: options.mapSync ?? false })
     return {
       device: dax.name,
       size: dax.size,
@@ -48,9 +50,12 @@ export function openNamespaceData(namespace: Namespace): NamespaceData {
       read: (offset, target) => map.read(offset, target),
       write: async (offset, source) => map.write(offset, source),
       flush: async () => map.flush(),
+      close: () => map.unmap(),
     }
   }
   const disk = openBlockDevice(namespace)
+  // An fsdax file mapped MAP_SYNC: the check ext4 and xfs make (daxdev_mapping_supported()).
+  if (options.mapSync) namespace.region.bus.ctx.daxAttributes.checkMapSync(namespace, disk.name)
   return {
     device: disk.name,
     size: disk.size,
@@ -58,6 +63,7 @@ export function openNamespaceData(namespace: Namespace): NamespaceData {
     read: (offset, target) => disk.read(offset, target),
     write: (offset, source) => disk.write(offset, source),
     flush: () => disk.flush(),
+    close: () => undefined,
   }
 }
 

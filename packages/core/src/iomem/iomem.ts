@@ -1,4 +1,5 @@
 import { NdPfn } from '../claim/nd-pfn.js'
+import { daxDeviceName } from '../data/dax-device.js'
 import type { Namespace } from '../namespace/namespace.js'
 import type { Nvdimm } from '../subsystem.js'
 
@@ -6,7 +7,8 @@ import type { Nvdimm } from '../subsystem.js'
  * The persistent-memory part of /proc/iomem (kernel/resource.c): each firmware range, and under
  * it what the drivers claimed. The pmem and btt drivers request the whole namespace under its
  * name; dax_pmem requests the metadata part under the namespace's name and the data under the
- * dax device's (daxR.N). A disabled namespace claims nothing.
+ * dax device's (daxR.N), under which kmem's "System RAM (kmem)" sits when the device is
+ * System RAM. A disabled namespace claims nothing.
  */
 
 export interface IomemResource {
@@ -15,6 +17,8 @@ export interface IomemResource {
   end: bigint
   name: string
   children: IomemResource[]
+  /** IORESOURCE_SYSRAM_DRIVER_MANAGED: System RAM a driver added for this boot only. */
+  driverManaged?: boolean
 }
 
 function claimed(namespace: Namespace): IomemResource[] {
@@ -25,7 +29,25 @@ function claimed(namespace: Namespace): IomemResource[] {
   const end = start + size - 1n
   if (claim?.kind === 'dax' && claim instanceof NdPfn) {
     const offset = claim.dataExtent?.offset ?? 0n
-    const dax = { start: start + offset, end, name: `dax${namespace.region.id}.${namespace.id}`, children: [] }
+    const name = daxDeviceName(namespace)
+    // Under kmem the device's resource is the block-aligned part, with the System RAM in it.
+    const kmem = namespace.region.bus.ctx.kmem.binding(name)
+    const dax: IomemResource = kmem
+      ? {
+          start: kmem.start,
+          end: kmem.end,
+          name,
+          children: [
+            {
+              start: kmem.memory.start,
+              end: kmem.memory.end,
+              name: kmem.memory.name,
+              children: [],
+              driverManaged: true,
+            },
+          ],
+        }
+      : { start: start + offset, end, name, children: [] }
     return offset > 0n ? [{ start, end: start + offset - 1n, name: namespace.name, children: [] }, dax] : [dax]
   }
   return [{ start, end, name: namespace.name, children: [] }]

@@ -3,7 +3,9 @@ import type { Bus } from '../bus/bus.js'
 import type { Dimm } from '../dimm/dimm.js'
 import { NdBtt } from '../claim/nd-btt.js'
 import { NdPfn, type PfnLocation } from '../claim/nd-pfn.js'
-import { type DaxDevice, openDaxDevice } from '../data/dax-device.js'
+import { openDaxDevice } from '../data/dax-device.js'
+import { DaxAttributes } from '../dax/dax-attributes.js'
+import { daxDeviceToJson, daxRegionToJson } from '../daxctl/dax-json.js'
 import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import { NvdimmError } from '../errors.js'
@@ -194,15 +196,6 @@ export function regionToJson(region: Region, flags: JsonFlags, mappingDimms?: (d
 
 const LOCATIONS: Record<PfnLocation, string> = { none: 'none', ram: 'mem', pmem: 'dev' }
 
-/** util_daxctl_region_to_json() with UTIL_JSON_DAX | UTIL_JSON_DAX_DEVS (no path). */
-function daxRegionToJson(dax: DaxDevice, flags: JsonFlags): JsonObject {
-  const device: JsonObject = { chardev: dax.name, size: sizeField(dax.size, flags.human) }
-  if (dax.targetNode >= 0) device.target_node = dax.targetNode
-  if (dax.align > 0n) device.align = sizeField(dax.align, flags.human)
-  device.mode = 'devdax'
-  return { id: dax.regionId, size: sizeField(dax.size, flags.human), align: dax.align, devices: [device] }
-}
-
 /**
  * util_namespace_to_json() (ndctl/json.c): mode from the kernel's mode attribute, size and
  * uuid from the claiming btt / pfn / dax device, the namespace's own uuid as raw_uuid (-v).
@@ -247,8 +240,9 @@ export function namespaceToJson(namespace: Namespace, flags: JsonFlags): JsonObj
     if (dax) {
       align = dax.align
       const device = dax.enabled ? openDaxDevice(namespace) : undefined
-      if (device && flags.dax) json.daxregion = daxRegionToJson(device, flags)
-      else if (device) json.chardev = device.name
+      if (device && flags.dax) {
+        json.daxregion = daxRegionToJson(device, flags, { devices: [daxDeviceToJson(device, flags)] })
+      } else if (device) json.chardev = device.name
     }
   } else {
     // A labelled namespace always shows a uuid (all zeros for a seed); a label-less one none.
@@ -264,5 +258,22 @@ export function namespaceToJson(namespace: Namespace, flags: JsonFlags): JsonObj
   if (pmem?.altName) json.name = pmem.altName
   if (flags.verbose && namespace.numaNode >= 0) json.numa_node = namespace.numaNode
   if (flags.verbose && namespace.targetNode >= 0) json.target_node = namespace.targetNode
+  if (flags.verbose) Object.assign(json, daxAttributesJson(namespace))
+  return json
+}
+
+/**
+ * Not in ndctl: MAP_SYNC and write_cache, shown only where they differ from what a kernel
+ * gives every device, so the listings of untouched devices stay ndctl's.
+ */
+function daxAttributesJson(namespace: Namespace): JsonObject {
+  if (!DaxAttributes.has(namespace)) return {}
+  const attributes = namespace.region.bus.ctx.daxAttributes
+  const json: JsonObject = {}
+  const mapSync = attributes.mapSync(namespace)
+  if (!mapSync.enabled) json.map_sync = mapSync.capable ? 'disabled' : 'unsupported'
+  if (attributes.writeCache(namespace) !== DaxAttributes.writeCacheDefault(namespace)) {
+    json.write_cache = attributes.writeCache(namespace) ? 'enabled' : 'disabled'
+  }
   return json
 }

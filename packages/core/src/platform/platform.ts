@@ -2,7 +2,8 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { z } from 'zod'
 import { isUuid } from '../util/uuid.js'
-import { ARCH_NAMES, type ArchName } from '../arch.js'
+import { ARCH_NAMES, archProfile, type ArchName } from '../arch.js'
+import { bootMemmap } from '../memory/firmware-memmap.js'
 import { NvdimmError } from '../errors.js'
 import { fileKeyStore } from '../dimm/key-store.js'
 import { FileMedia } from '../media/file-media.js'
@@ -23,6 +24,8 @@ import {
   saveJournal,
 } from './in-flight.js'
 import { processAlive } from '../util/process.js'
+import { parseDaxctlConf } from '../daxctl/daxctl-conf.js'
+import { AUTO_ONLINE_POLICIES } from '../memory/memory-hotplug.js'
 import { acquireLock } from './lock.js'
 import type { MediaOpener, PlatformProviderKind } from './provider-kind.js'
 
@@ -51,20 +54,55 @@ const runtimeSchema = z.object({
       z.string(),
       z.strictObject({
         enabled: z.boolean().optional(),
+        writeCache: z.boolean().optional(),
+        mapSync: z.boolean().optional(),
         devdaxNone: z.strictObject({ uuid: uuidText, align: u64Json, namespaceUuid: uuidText.optional() }).optional(),
       }),
     )
     .optional(),
+  kmem: z
+    .record(
+      z.string().regex(/^dax\d+\.\d+$/, 'a dax device name (daxR.N)'),
+      z.strictObject({
+        uuid: uuidText.optional(),
+        online: z.record(z.string().regex(/^memory\d+$/, 'a memory block (memoryN)'), z.enum(['Movable', 'Normal'])),
+      }),
+    )
+    .optional(),
+  daxctlConfigApplied: z.boolean().optional(),
   boot: z.number().int().min(0).optional(),
   kernel: z.number().int().min(0).optional(),
   powerLost: z.boolean().optional(),
   firmware: z.record(z.string(), z.unknown()).optional(),
 })
 
+/**
+ * How the machine boots, beside its firmware devices: boot memory, kernel options
+ * (memhp_default_state=, the MAP_SYNC build default) and daxctl's boot configuration.
+ */
+const machineSchema = z.strictObject({
+  memory: u64Json.optional(),
+  memhpDefaultState: z.enum(AUTO_ONLINE_POLICIES).optional(),
+  mapSync: z.boolean().optional(),
+  daxctlConf: z
+    .string()
+    .superRefine((text, ctx) => {
+      try {
+        parseDaxctlConf(text)
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message })
+      }
+    })
+    .optional(),
+})
+
+export type MachineSpec = z.output<typeof machineSchema>
+
 const descriptionSchema = z.strictObject({
   format: z.literal('nvdimm-platform'),
   version: z.literal(1),
   arch: z.enum(ARCH_NAMES),
+  machine: machineSchema.optional(),
   providers: z.array(z.looseObject({ kind: z.string() })),
   runtime: runtimeSchema,
 })
@@ -76,6 +114,7 @@ export interface ProviderEntry {
 
 export interface PlatformSpec {
   arch: ArchName
+  machine?: MachineSpec
   providers: readonly ProviderEntry[]
 }
 
@@ -121,6 +160,8 @@ function decodeSpec(spec: PlatformSpec, kinds: readonly PlatformProviderKind[]):
   if (!ARCH_NAMES.includes(spec.arch)) {
     throw new NvdimmError('EINVAL', `unknown arch '${spec.arch}': expected one of ${ARCH_NAMES.join(', ')}`)
   }
+  if (spec.machine?.daxctlConf) parseDaxctlConf(spec.machine.daxctlConf)
+  if (spec.machine?.memory !== undefined) bootMemmap(archProfile(spec.arch), spec.machine.memory)
   return spec.providers.map(({ kind, entry }, index) => {
     const result = kindOf(kinds, kind).schema.safeParse(entry)
     if (!result.success) {
@@ -136,6 +177,7 @@ function encodeRuntime(runtime: RuntimeState): Record<string, unknown> {
 
 function encodeDescription(
   arch: ArchName,
+  machine: MachineSpec,
   entries: readonly ProviderEntry[],
   runtime: RuntimeState,
   kinds: readonly PlatformProviderKind[],
@@ -148,6 +190,7 @@ function encodeDescription(
     format: 'nvdimm-platform',
     version: 1,
     arch,
+    ...(Object.keys(machine).length ? { machine: machine as z.infer<typeof machineSchema> } : {}),
     providers: providers as z.infer<typeof descriptionSchema>['providers'],
     runtime: runtime as z.infer<typeof runtimeSchema>,
   })
@@ -173,6 +216,7 @@ export class Platform {
   private constructor(
     readonly dir: string,
     readonly arch: ArchName,
+    readonly machine: MachineSpec,
     readonly providers: readonly ProviderEntry[],
     readonly runtime: RuntimeState,
     private readonly kinds: readonly PlatformProviderKind[],
@@ -202,14 +246,14 @@ export class Platform {
     }
     const result = descriptionSchema.safeParse(json)
     if (!result.success) throw new NvdimmError('EINVAL', `${file}: ${zodMessage(result.error)}`)
-    const { arch, providers, runtime } = result.data
+    const { arch, machine, providers, runtime } = result.data
     const entries = decodeSpec({ arch, providers: providers.map(({ kind, ...entry }) => ({ kind, entry })) }, kinds)
-    return new Platform(path.resolve(dir), arch, entries, runtime as RuntimeState, kinds, options, text)
+    return new Platform(path.resolve(dir), arch, machine ?? {}, entries, runtime as RuntimeState, kinds, options, text)
   }
 
   /** The description as platform.json holds it. */
   toJSON(): unknown {
-    return JSON.parse(encodeDescription(this.arch, this.providers, this.runtime, this.kinds))
+    return JSON.parse(encodeDescription(this.arch, this.machine, this.providers, this.runtime, this.kinds))
   }
 
   /**
@@ -272,6 +316,12 @@ export class Platform {
         }),
         ...(options.logger ? { logger: options.logger } : {}),
         ...(modelled ? { cacheModel: true } : {}),
+        memory: {
+          ...(this.machine.memory !== undefined ? { size: this.machine.memory } : {}),
+          ...(this.machine.memhpDefaultState ? { autoOnline: this.machine.memhpDefaultState } : {}),
+        },
+        ...(this.machine.mapSync !== undefined ? { mapSync: this.machine.mapSync } : {}),
+        ...(this.machine.daxctlConf ? { daxctlConf: parseDaxctlConf(this.machine.daxctlConf) } : {}),
       })
       await nd.start()
       for (const region of nd.regions) {
@@ -314,8 +364,8 @@ export class Platform {
       } finally {
         const runtime = session.nd.runtimeState()
         await session.close()
-        const next = encodeDescription(fresh.arch, fresh.providers, runtime, this.kinds)
-        const current = encodeDescription(fresh.arch, fresh.providers, fresh.runtime, this.kinds)
+        const next = encodeDescription(fresh.arch, fresh.machine, fresh.providers, runtime, this.kinds)
+        const current = encodeDescription(fresh.arch, fresh.machine, fresh.providers, fresh.runtime, this.kinds)
         if (next !== current) writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), next)
         // Keys the firmware no longer wants go only once its new state is saved.
         session.nd.keys.commit()
@@ -350,7 +400,37 @@ export class Platform {
       writeFileAtomic(
         ops,
         path.join(this.dir, PLATFORM_FILE),
-        encodeDescription(fresh.arch, fresh.providers, next, this.kinds),
+        encodeDescription(fresh.arch, fresh.machine, fresh.providers, next, this.kinds),
+      )
+    } finally {
+      lock.release()
+    }
+  }
+
+  /**
+   * Replace the daxctl boot configuration (daxctl.conf.d), or remove it with undefined. Like the
+   * file on a root filesystem it is read as devices appear at boot: the next kernel applies it.
+   */
+  async setDaxctlConf(text: string | undefined): Promise<void> {
+    if (text !== undefined) parseDaxctlConf(text)
+    const ops = this.options.fs ?? realFs
+    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
+    try {
+      await this.finishPowerFail(ops)
+      const fresh = Platform.open(this.dir, this.kinds, this.options)
+      const { daxctlConf: _, ...machine } = fresh.machine
+      const next = text === undefined ? machine : { ...machine, daxctlConf: text }
+      writeFileAtomic(
+        ops,
+        path.join(this.dir, PLATFORM_FILE),
+        // This boot's devices appeared already: the new configuration waits for the next boot.
+        encodeDescription(
+          fresh.arch,
+          next,
+          fresh.providers,
+          { ...fresh.runtime, daxctlConfigApplied: true },
+          this.kinds,
+        ),
       )
     } finally {
       lock.release()
@@ -422,7 +502,7 @@ export class Platform {
     writeFileAtomic(
       ops,
       path.join(this.dir, PLATFORM_FILE),
-      encodeDescription(fresh.arch, fresh.providers, runtime, this.kinds),
+      encodeDescription(fresh.arch, fresh.machine, fresh.providers, runtime, this.kinds),
     )
     ops.unlink(path.join(this.dir, POWER_FAIL_JOURNAL))
   }
@@ -441,7 +521,7 @@ export class Platform {
     try {
       await this.finishPowerFail(ops)
       const fresh = Platform.open(this.dir, this.kinds, this.options)
-      const description = encodeDescription(fresh.arch, fresh.providers, next(fresh.runtime), this.kinds)
+      const description = encodeDescription(fresh.arch, fresh.machine, fresh.providers, next(fresh.runtime), this.kinds)
       // An orderly power-off writes the caches back: nothing is in flight after it.
       if (orderly && fs.existsSync(path.join(this.dir, IN_FLIGHT_FILE))) ops.unlink(path.join(this.dir, IN_FLIGHT_FILE))
       writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), description)
@@ -558,7 +638,10 @@ export async function initPlatform(
     for (const { file, size } of files) {
       if (!path.isAbsolute(file)) ops.createSparse(path.join(staging, file), size)
     }
-    ops.writeDurable(path.join(staging, PLATFORM_FILE), encodeDescription(spec.arch, entries, {}, kinds))
+    ops.writeDurable(
+      path.join(staging, PLATFORM_FILE),
+      encodeDescription(spec.arch, spec.machine ?? {}, entries, {}, kinds),
+    )
     ops.fsyncDir(staging)
   } catch (error) {
     if (!isSimulatedCrash(error)) fs.rmSync(staging, { recursive: true, force: true })

@@ -27,6 +27,10 @@ export const busDescriptorSchema = z.object({
     .string()
     .min(1)
     .regex(/^[^\s/]+$/, 'a provider name has no spaces or slashes'),
+  parentDevice: z
+    .string()
+    .regex(/^(\/[^\s/]+)+$/, 'a device path like /platform/e820_pmem')
+    .optional(),
   cmdMask: z.array(commandNumber).optional(),
   dimmFamilyMask: z.array(z.number().int().min(0).max(63)).optional(),
   ndctl: fn.optional(),
@@ -69,6 +73,7 @@ export const regionDescriptorSchema = z
     flags: z.array(z.enum(REGION_FLAGS)),
     flush: fn.optional(),
     firmwareResource: z.string().min(1).optional(),
+    firmwareMemmap: z.boolean().optional(),
     providerData: z.unknown().optional(),
   })
   .superRefine((region, ctx) => {

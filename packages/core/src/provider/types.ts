@@ -74,6 +74,8 @@ export interface RegionRef {
 export interface BusDescriptor {
   /** "ACPI.NFIT", "e820", "ocxlpmem0", the papr_scm platform device name… */
   providerName: string
+  /** The bus's parent device below /sys/devices ("/platform/e820_pmem"); "/platform/<providerName>" when not given. */
+  parentDevice?: string
   /** Bus-level ND_CMD_* numbers the provider implements. */
   cmdMask?: readonly number[]
   /** NVDIMM_FAMILY_* that ND_CMD_CALL may reach on this bus's dimms. */
@@ -147,6 +149,12 @@ export interface RegionDescriptor {
    * "Persistent Memory (legacy)" for e820 type 12); none where the firmware map has no entry.
    */
   firmwareResource?: string
+  /**
+   * The firmware's own memory map lists the range (an e820 type 12 or 7 entry from the BIOS),
+   * so /sys/firmware/memmap shows it under `firmwareResource`. Not for memmap= ranges, which
+   * edit only the kernel's copy, nor for NFIT ranges, which e820 does not describe.
+   */
+  firmwareMemmap?: boolean
   /** The provider's flush (papr_scm, virtio): required exactly when `flags` has 'async'. */
   flush?(region: RegionRef): Promise<void>
   providerData?: unknown

@@ -28,6 +28,7 @@ function namespace(granularity: number): NamespaceData {
     read: (offset, target) => media.read(offset, target),
     write: async (offset, source) => media.write(offset, source),
     flush: async () => undefined,
+    close: () => undefined,
   }
 }
 

@@ -1,0 +1,88 @@
+import type { DaxDevice } from '../data/dax-device.js'
+import { NvdimmError, strerror } from '../errors.js'
+import type { MemoryBlock } from '../memory/memory-block.js'
+import type { MemoryHotplug } from '../memory/memory-hotplug.js'
+
+/**
+ * Onlining and offlining a kmem device's memory blocks, as daxctl does it (daxctl/device.c
+ * dev_online_memory() / dev_offline_memory(), libdaxctl daxctl_memory_op()). Each returns 0,
+ * 1 when every block already was in that state, or throws; `say` gets daxctl's lines.
+ */
+
+export interface MemoryOpOptions {
+  verbose?: boolean
+  /** Online to ZONE_NORMAL ("online") instead of ZONE_MOVABLE ("online_movable"). */
+  noMovable?: boolean
+}
+
+const RACE_WARNING = (name: string) =>
+  `${name}:\n  WARNING: detected a race while onlining memory\n  Some memory may not be in the expected zone. It is\n  recommended to disable any other onlining mechanisms,\n  and retry. If onlining is to be left to other agents,\n  use the --no-online option to suppress this warning`
+
+const sections = (count: number) => `${count} memory section${count === 1 ? '' : 's'}`
+
+function blocksOf(dax: DaxDevice): MemoryBlock[] {
+  const memory = dax.memory
+  if (!memory) throw new NvdimmError('ENXIO', `${dax.name}: memory operations are not applicable in devdax mode`)
+  return memory.blocks
+}
+
+/** The sysfs path daxctl writes for a block (through the target node's directory). */
+function statePath(block: MemoryBlock): string {
+  return `/sys/devices/system/node/node${block.node}/${block.name}/state`
+}
+
+export function onlineMemory(
+  memory: MemoryHotplug,
+  dax: DaxDevice,
+  say: (line: string) => void,
+  options: MemoryOpOptions = {},
+): 0 | 1 {
+  const blocks = blocksOf(dax)
+  const online = blocks.filter((block) => block.state === 'online').length
+  if (online > 0) say(RACE_WARNING(dax.name))
+  if (online === blocks.length) {
+    say(`${dax.name}: all memory sections (${blocks.length}) already online`)
+    return 1
+  }
+  if (online > 0) say(`${dax.name}: ${sections(online)} already online`)
+  let onlined = 0
+  for (const block of blocks) {
+    if (block.state === 'online') continue
+    memory.online(block, options.noMovable ? 'online' : 'online_movable')
+    onlined++
+  }
+  if (options.verbose) say(`${dax.name}: ${sections(onlined)} onlined`)
+  return 0
+}
+
+export function offlineMemory(
+  memory: MemoryHotplug,
+  dax: DaxDevice,
+  say: (line: string) => void,
+  options: MemoryOpOptions = {},
+): 0 | 1 {
+  const blocks = blocksOf(dax)
+  const offline = blocks.filter((block) => block.state === 'offline').length
+  if (offline === blocks.length) {
+    say(`${dax.name}: all memory sections (${blocks.length}) already offline`)
+    return 1
+  }
+  if (offline > 0) say(`${dax.name}: ${sections(offline)} already offline`)
+  let offlined = 0
+  for (const block of blocks) {
+    if (block.state === 'offline') continue
+    try {
+      memory.offline(block)
+    } catch (error) {
+      if (!(error instanceof NvdimmError)) throw error
+      say(
+        `libdaxctl: offline_one_memblock: ${dax.name}: Failed to offline ${statePath(block)}: ${strerror(error.errno)}`,
+      )
+      say(`${dax.name}: failed to offline memory: ${strerror(error.errno)}`)
+      throw error
+    }
+    offlined++
+  }
+  if (options.verbose) say(`${dax.name}: ${sections(offlined)} offlined`)
+  return 0
+}
