@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
-import { daxctlList, daxctlMemoryCommand, daxctlReconfigureDevice, parseSize } from '@nvdimm/core'
+import { daxctlList, daxctlMemoryCommand, daxctlReconfigureDevice, parseDaxctlConf, parseSize } from '@nvdimm/core'
+import { openPlatform } from '../platform-dir.js'
 import { report } from '../output.js'
 import { withReadOnly, withUpdate } from '../session.js'
 
@@ -23,6 +24,7 @@ interface ReconfigureCliOptions {
   align?: string
   human?: boolean
   verbose?: boolean
+  checkConfig?: boolean
 }
 
 interface MemoryCliOptions {
@@ -31,7 +33,8 @@ interface MemoryCliOptions {
   verbose?: boolean
 }
 
-const size = (text: string | undefined) => (text === undefined ? undefined : parseSize(text))
+/** parse_size64(): what does not parse counts as not given. */
+const size = (text: string) => parseSize(text)
 
 /** `nvdimm daxctl …`: ndctl's companion for dax devices, as daxctl (v76) speaks. */
 export function registerDaxctl(program: Command): void {
@@ -64,16 +67,22 @@ export function registerDaxctl(program: Command): void {
     .option('--no-movable', 'online memory in ZONE_NORMAL')
     .option('-s, --size <size>', 'size to switch the device to')
     .option('-a, --align <align>', 'alignment to switch the device to')
+    .option('-C, --check-config', "use the platform's daxctl configuration (platform daxctl-conf) for the parameters")
     .option('-u, --human', 'use human friendly number formats')
     .option('-v, --verbose', 'emit more debug messages')
     .action(async (device: string | undefined, options: ReconfigureCliOptions, command: Command) => {
+      const checkConfig = options.checkConfig
+        ? parseDaxctlConf((await openPlatform(command.optsWithGlobals().platform)).machine.daxctlConf ?? '')
+        : undefined
+      const { checkConfig: _, online, movable, size: sizeText, align: alignText, ...rest } = options
       const outcome = await withUpdate(command, async (nd) =>
         daxctlReconfigureDevice(nd, device, {
-          ...options,
-          noOnline: !options.online,
-          noMovable: !options.movable,
-          size: size(options.size),
-          align: size(options.align),
+          ...rest,
+          noOnline: !online,
+          noMovable: !movable,
+          ...(sizeText !== undefined ? { size: size(sizeText) } : {}),
+          ...(alignText !== undefined ? { align: size(alignText) } : {}),
+          ...(checkConfig ? { checkConfig } : {}),
         }),
       )
       report(outcome)

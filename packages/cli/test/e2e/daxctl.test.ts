@@ -157,6 +157,16 @@ describe('daxctl: a devdax namespace as System RAM, for one boot', () => {
     expect(JSON.parse(run('daxctl', 'list').stdout)[0].mode).toBe('devdax')
     expect(run('platform', 'kexec').rc).toBe(0)
     expect(JSON.parse(run('daxctl', 'list').stdout)[0].mode).toBe('system-ram')
+    // What the udev rule runs, by hand: -C takes the section for the device's uuid.
+    expect(run('daxctl', 'reconfigure-device', 'dax0.0', '-m', 'devdax', '-f').rc).toBe(0)
+    expect(run('daxctl', 'reconfigure-device', '-C', 'dax0.0').rc).toBe(0)
+    expect(JSON.parse(run('daxctl', 'list').stdout)[0].mode).toBe('system-ram')
+    expect(run('daxctl', 'reconfigure-device', '-C', '-m', 'devdax', 'dax0.0').rc).toBe(129)
+    expect(run('platform', 'daxctl-conf', '--remove').rc).toBe(0)
+    expect(run('daxctl', 'reconfigure-device', '-C', 'dax0.0')).toMatchObject({
+      rc: 0,
+      stderr: 'dax0.0: missing or malformed config section\n',
+    })
   })
 
   it('lists regions with their sysfs path, and nothing when nothing matches', () => {

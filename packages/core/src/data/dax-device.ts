@@ -42,6 +42,11 @@ export class DaxDevice {
     return this.namespace.region.bus.ctx.kmem.binding(this.name) ? 'system-ram' : 'devdax'
   }
 
+  /** The nd_dax device's uuid (from its info block). */
+  get uuid(): string | undefined {
+    return this.device.uuid
+  }
+
   /** kmem's memory for the device while it is in system-ram mode. */
   get memory(): HotplugResource | undefined {
     return this.namespace.region.bus.ctx.kmem.binding(this.name)?.memory

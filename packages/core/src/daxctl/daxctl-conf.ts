@@ -1,6 +1,3 @@
-import { NdPfn } from '../claim/nd-pfn.js'
-import { daxDeviceName } from '../data/dax-device.js'
-import { NamespacePmem } from '../namespace/namespace-pmem.js'
 import { NvdimmError } from '../errors.js'
 import type { Nvdimm } from '../subsystem.js'
 import { isUuid } from '../util/uuid.js'
@@ -16,6 +13,9 @@ import { daxctlReconfigureDevice } from './reconfigure-device.js'
  *   mode = system-ram
  *   online = true
  *   movable = false
+ *
+ * nvdimm.uuid names the nd_dax device's uuid (its info block's), the one `ndctl list` prints
+ * for a devdax namespace; online and movable default to true.
  */
 export interface DaxctlConfEntry {
   section: string
@@ -86,21 +86,12 @@ export function parseDaxctlConf(text: string, source = 'daxctl.conf'): DaxctlCon
 
 /**
  * What the udev rule does as each dax device appears at boot: `daxctl reconfigure-device -C`
- * for the device whose namespace uuid a section names. A label-less namespace has no uuid of
- * its own; for those the dax device's (info block) uuid matches instead. Lines go to the log.
+ * for it, which acts when a section names the device's uuid. daxctl's lines go to the log.
  */
 export function applyDaxctlConf(nd: Nvdimm, entries: readonly DaxctlConfEntry[]): void {
   for (const dax of daxDevices(nd)) {
-    const namespace = nd.namespaces.find((candidate) => daxDeviceName(candidate) === dax.name)
-    const own = namespace instanceof NamespacePmem ? namespace.uuid : undefined
-    const claimUuid = namespace?.claim instanceof NdPfn ? namespace.claim.uuid : undefined
-    const entry = entries.find((candidate) => candidate.uuid === (own ?? claimUuid)?.toLowerCase())
-    if (!entry) continue
-    const outcome = daxctlReconfigureDevice(nd, dax.name, {
-      mode: entry.mode,
-      noOnline: entry.mode === 'system-ram' && !entry.online,
-      noMovable: !entry.movable,
-    })
-    for (const line of outcome.messages) nd.kmem.logger.info(`daxctl [${entry.section}]: ${line}`)
+    const outcome = daxctlReconfigureDevice(nd, dax.name, { checkConfig: entries })
+    const quiet = outcome.messages.every((line) => /missing or malformed config section$/.test(line))
+    if (!quiet) for (const line of outcome.messages) nd.kmem.logger.info(`daxctl: ${line}`)
   }
 }

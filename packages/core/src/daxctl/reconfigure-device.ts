@@ -3,6 +3,7 @@ import { errnoName, NvdimmError, strerror } from '../errors.js'
 import type { JsonObject } from '../ndctl/json.js'
 import { exitCodeOfRc, type NdctlOutcome } from '../ndctl/outcome.js'
 import type { Nvdimm } from '../subsystem.js'
+import type { DaxctlConfEntry } from './daxctl-conf.js'
 import { daxDeviceToJson } from './dax-json.js'
 import { daxctlJsonText, daxDeviceMatches, daxDevices, daxRegionMatches } from './dax-devices.js'
 import { offlineMemory, onlineMemory } from './memory-ops.js'
@@ -21,6 +22,8 @@ export interface ReconfigureOptions {
   align?: bigint
   human?: boolean
   verbose?: boolean
+  /** -C: take mode, online and movable from the daxctl configuration section naming the device's uuid. */
+  checkConfig?: readonly DaxctlConfEntry[]
 }
 
 /** A command-line mistake: daxctl prints it with the usage and exits 129. */
@@ -86,6 +89,23 @@ function toDevdax(nd: Nvdimm, dax: DaxDevice, options: ReconfigureOptions, say: 
   return 0
 }
 
+/**
+ * parse_config_reconfig(): the section whose nvdimm.uuid is the uuid of the device's nd_dax
+ * (its info block's, what `ndctl list` prints as the namespace's uuid).
+ */
+function configFor(
+  nd: Nvdimm,
+  device: string,
+  entries: readonly DaxctlConfEntry[],
+): { entry?: DaxctlConfEntry; messages: string[] } {
+  if (device === 'all') return { messages: [] }
+  const dax = daxDevices(nd).find((candidate) => daxDeviceMatches(candidate, device))
+  const uuid = dax?.uuid
+  if (!uuid) return { messages: [`no UUID match for ${device} found in config files`] }
+  const entry = entries.find((candidate) => candidate.uuid === uuid.toLowerCase())
+  return entry ? { entry, messages: [] } : { messages: [] }
+}
+
 /** `daxctl reconfigure-device` (daxctl/device.c, as ndctl v76): one device argument, "all", or R.N. */
 export function daxctlReconfigureDevice(
   nd: Nvdimm,
@@ -93,6 +113,28 @@ export function daxctlReconfigureDevice(
   options: ReconfigureOptions,
 ): NdctlOutcome {
   if (device === undefined) return usageOutcome('specify a device to reconfigure, or "all"', USAGE)
+  if (options.checkConfig) {
+    if (options.mode !== undefined || options.noOnline || options.noMovable) {
+      return usageOutcome(`${device}: -C cannot be used with --mode, --(no-)movable, or --(no-)online`, USAGE)
+    }
+    const found = configFor(nd, device, options.checkConfig)
+    if (found.messages.length || !found.entry) {
+      // Most devices have no section: daxctl says so and succeeds.
+      return {
+        errors: [],
+        messages: [...found.messages, `${device}: missing or malformed config section`],
+        exitCode: 0,
+      }
+    }
+    const { mode, online, movable } = found.entry
+    return daxctlReconfigureDevice(nd, device, {
+      ...options,
+      checkConfig: undefined,
+      mode,
+      noOnline: !online,
+      noMovable: !movable,
+    })
+  }
   const sizing = options.size !== undefined || options.align !== undefined
   if (!sizing && options.mode === undefined) {
     return usageOutcome("error: a 'align', 'mode' or 'size' option is required", USAGE)
