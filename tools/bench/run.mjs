@@ -18,6 +18,7 @@ import {
   explorePowerFailures,
   fletcher64,
   labelAreaGeometry,
+  daxctlReconfigureDevice,
   ndctlCreateNamespace,
   ndctlDestroyNamespace,
   ndctlInitLabels,
@@ -551,6 +552,49 @@ function reportRate(name, value, baselineName, baseline, unit = 'MiB/s', note) {
     replayRate,
     '/s',
     `${outcome.crashPoints} points in ${median(explore).toFixed(0)} ms`,
+  )
+}
+
+// 10. kmem: a 1 TiB devdax namespace (8,063 memory blocks of 128 MiB once its struct pages and
+//     alignment are taken) to system-ram and back, against writing the memoryN/state files daxctl
+//     writes for it (online_movable, then offline: two small writes per block) to a tmpfs.
+{
+  const nd = createNvdimm({ providers: [e820({ memmap: 'memmap=1T!4G' })] })
+  await nd.start()
+  const created = await ndctlCreateNamespace(nd, { reconfig: 'namespace0.0', mode: 'devdax', force: true })
+  if (created.exitCode !== 0) throw new Error(created.errors.map((e) => e.message).join('; '))
+  const blocks = JSON.parse(String(daxctlReconfigureDevice(nd, 'dax0.0', { mode: 'system-ram' }).stdout))[0]
+    .total_memblocks
+  daxctlReconfigureDevice(nd, 'dax0.0', { mode: 'devdax', force: true })
+  const shm = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir()
+  const dir = fs.mkdtempSync(path.join(shm, 'nvdimm-bench-'))
+  const files = Array.from({ length: blocks }, (_, i) => path.join(dir, `memory${i}`))
+  const ours = []
+  const plain = []
+  for (let i = 0; i < 7; i++) {
+    ours.push(
+      time(() => {
+        if (daxctlReconfigureDevice(nd, 'dax0.0', { mode: 'system-ram' }).exitCode !== 0)
+          throw new Error('to system-ram')
+        if (daxctlReconfigureDevice(nd, 'dax0.0', { mode: 'devdax', force: true }).exitCode !== 0)
+          throw new Error('to devdax')
+      }),
+    )
+    plain.push(
+      time(() => {
+        for (const file of files) fs.writeFileSync(file, 'online_movable')
+        for (const file of files) fs.writeFileSync(file, 'offline')
+      }),
+    )
+  }
+  await nd.stop()
+  fs.rmSync(dir, { recursive: true, force: true })
+  report(
+    `daxctl reconfigure 1 TiB ⇄ system-ram (${blocks} blocks)`,
+    median(ours),
+    'ms',
+    'the state-file writes on tmpfs',
+    median(plain),
   )
 }
 

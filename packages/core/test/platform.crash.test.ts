@@ -118,6 +118,13 @@ describe('crash at every write of the platform store', () => {
     ['a kexec', (platform: Platform) => platform.kexec()],
     ['a power failure', async (platform: Platform) => void (await platform.powerFail())],
     ['a firmware change', (platform: Platform) => platform.updateFirmware(0, () => ({ fault: 'busy' }))],
+    [
+      'a daxctl configuration',
+      (platform: Platform) =>
+        platform.setDaxctlConf(
+          '[reconfigure-device a]\nnvdimm.uuid = 48d8e42c-a2f0-4312-9e70-a837faafe862\nmode = system-ram\n',
+        ),
+    ],
   ] as const) {
     it(`${what} leaves the old runtime state or the new one`, async () => {
       const dir = path.join(root, what.replace(/ /g, '-'), 'p')

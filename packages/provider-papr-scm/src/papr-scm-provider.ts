@@ -180,7 +180,9 @@ async function probePaprScm(options: PaprScmOptions, components: ProviderCompone
       targetNode: node,
       flags,
       // papr_scm_pmem_flush(): H_SCM_FLUSH until the hypervisor is done.
-      ...(scm.hcallFlushRequired ? { flush: async () => scmFlush(hv, device, sleep).finally(save) } : {}),
+      ...(scm.hcallFlushRequired
+        ? { flush: async () => scmFlush(hv, device, sleep).finally(save), flushName: 'H_SCM_FLUSH' }
+        : {}),
       providerData: scm,
     })
   }

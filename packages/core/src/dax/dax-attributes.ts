@@ -81,7 +81,7 @@ export class DaxAttributes {
       return {
         capable: false,
         enabled: false,
-        why: `${region.name}'s flush is asynchronous (the provider's flush must run, which only fsync/msync reach), so stores cannot be made durable from userspace alone`,
+        why: `${region.name}'s flush is asynchronous (${region.descriptor.flushName ?? `${region.bus.providerName}'s flush`}, which only fsync and msync reach): stores cannot be made durable from userspace alone`,
       }
     }
     const enabled = this.overrides.get(namespace.name)?.mapSync ?? this.mapSyncDefault

@@ -74,6 +74,7 @@ export const regionDescriptorSchema = z
     flush: fn.optional(),
     firmwareResource: z.string().min(1).optional(),
     firmwareMemmap: z.boolean().optional(),
+    flushName: z.string().min(1).optional(),
     providerData: z.unknown().optional(),
   })
   .superRefine((region, ctx) => {

@@ -157,6 +157,8 @@ export interface RegionDescriptor {
   firmwareMemmap?: boolean
   /** The provider's flush (papr_scm, virtio): required exactly when `flags` has 'async'. */
   flush?(region: RegionRef): Promise<void>
+  /** What that flush is, for messages ("H_SCM_FLUSH"). */
+  flushName?: string
   providerData?: unknown
 }
 
