@@ -8,8 +8,6 @@ import { daxDeviceToJson } from './dax-json.js'
 import { daxctlJsonText, daxDeviceMatches, daxDevices, daxRegionMatches } from './dax-devices.js'
 import { offlineMemory, onlineMemory } from './memory-ops.js'
 
-export type DaxMode = 'system-ram' | 'devdax'
-
 export interface ReconfigureOptions {
   mode?: string
   region?: string
