@@ -35,7 +35,6 @@ import type { RuntimeState } from './runtime-state.js'
 import { Ida } from './util/ida.js'
 import { DaxAttributes } from './dax/dax-attributes.js'
 import { Kmem } from './dax/kmem.js'
-import { daxDeviceName } from './data/dax-device.js'
 import { restoreKmem } from './dax/kmem-restore.js'
 import { applyDaxctlConf, type DaxctlConfEntry } from './daxctl/daxctl-conf.js'
 import { bootMemmap, DEFAULT_RAM_SIZE, type FirmwareMemmapEntry, sortedMemmap } from './memory/firmware-memmap.js'
@@ -107,9 +106,6 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   readonly memory: MemoryHotplug
   readonly kmem: Kmem
   private readonly daxctlConf: readonly DaxctlConfEntry[]
-  get daxAttributes(): DaxAttributes {
-    return this.ctx.daxAttributes
-  }
   private daxctlConfigApplied: boolean
 
   constructor(options: CreateNvdimmOptions) {
@@ -132,13 +128,15 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       this.dmesg.push({ level, message })
       userLogger?.[level](message)
     }
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') }
+    this.kmem = new Kmem(this.memory, logger)
     this.ctx = {
       arch: this.arch,
-      logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+      logger,
       events: this,
       restore: options.state ?? {},
       memory: this.memory,
-      kmem: undefined as unknown as Kmem,
+      kmem: this.kmem,
       daxAttributes: new DaxAttributes(options.mapSync ?? true, options.state?.namespaces),
       busIda: new Ida(),
       dimmIda: new Ida(),
@@ -152,8 +150,11 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         disableNamespace,
       },
     }
-    this.kmem = new Kmem(this.memory, this.ctx.logger)
-    ;(this.ctx as { kmem: Kmem }).kmem = this.kmem
+  }
+
+  /** write_cache and MAP_SYNC of each dax-capable namespace. */
+  get daxAttributes(): DaxAttributes {
+    return this.ctx.daxAttributes
   }
 
   get buses(): readonly Bus[] {
@@ -279,6 +280,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     // The end of a session, not an unbind: kmem's memory stays as the runtime state recorded it.
     this.kmem.bindings.clear()
     this.memory.resources.length = 0
+    this.memory.firmwareEntries.length = 0
     for (const slot of [...this.slots].reverse()) {
       for (const bus of [...slot.buses].reverse()) await this.unregisterBus(slot, bus)
       await slot.provider.remove()
@@ -298,11 +300,9 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     if (this.kernel) state.kernel = this.kernel
     if (this.powerLost) state.powerLost = true
     if (Object.keys(this.firmware).length) state.firmware = structuredClone(this.firmware)
-    for (const [device, binding] of this.kmem.bindings) {
-      const namespace = this.namespaces.find((candidate) => daxDeviceName(candidate) === device)
-      const uuid = namespace?.claim?.uuid
+    for (const [device, { uuid, memory }] of this.kmem.bindings) {
       const online = Object.fromEntries(
-        binding.memory.blocks.filter((block) => block.zone).map((block) => [block.name, block.zone!]),
+        memory.blocks.filter((block) => block.zone).map((block) => [block.name, block.zone!]),
       )
       state.kmem = { ...state.kmem, [device]: { ...(uuid ? { uuid } : {}), online } }
     }

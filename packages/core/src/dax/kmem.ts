@@ -12,11 +12,14 @@ export interface KmemDevice {
   readonly start: bigint
   readonly size: bigint
   readonly targetNode: number
+  /** The nd_dax uuid, kept so the next session of this kernel finds the same device. */
+  readonly uuid?: string | undefined
 }
 
 /** A dax device bound to kmem: its range (under the device's name) and the memory added there. */
 export interface KmemBinding {
   device: string
+  uuid?: string | undefined
   start: bigint
   /** Inclusive. */
   end: bigint
@@ -68,7 +71,7 @@ export class Kmem {
       KMEM_RESOURCE_NAME,
       device.targetNode,
     )
-    const binding = { device: device.name, ...range, memory }
+    const binding = { device: device.name, uuid: device.uuid, ...range, memory }
     this.bindings.set(device.name, binding)
     return binding
   }

@@ -5,8 +5,8 @@ import type { MemoryHotplug } from '../memory/memory-hotplug.js'
 
 /**
  * Onlining and offlining a kmem device's memory blocks, as daxctl does it (daxctl/device.c
- * dev_online_memory() / dev_offline_memory(), libdaxctl daxctl_memory_op()). Each returns 0,
- * 1 when every block already was in that state, or throws; `say` gets daxctl's lines.
+ * dev_online_memory() / dev_offline_memory(), libdaxctl daxctl_memory_op()): 0, 1 when every
+ * block already was in that state, or a throw; `say` gets daxctl's lines.
  */
 
 export interface MemoryOpOptions {
@@ -31,58 +31,40 @@ function statePath(block: MemoryBlock): string {
   return `/sys/devices/system/node/node${block.node}/${block.name}/state`
 }
 
-export function onlineMemory(
+/** Bring every block of the device to `state`, as dev_online_memory() / dev_offline_memory() do. */
+export function changeMemory(
   memory: MemoryHotplug,
   dax: DaxDevice,
+  state: 'online' | 'offline',
   say: (line: string) => void,
   options: MemoryOpOptions = {},
 ): 0 | 1 {
   const blocks = blocksOf(dax)
-  const online = blocks.filter((block) => block.state === 'online').length
-  if (online > 0) say(RACE_WARNING(dax.name))
-  if (online === blocks.length) {
-    say(`${dax.name}: all memory sections (${blocks.length}) already online`)
+  const already = blocks.filter((block) => block.state === state).length
+  if (state === 'online' && already > 0) say(RACE_WARNING(dax.name))
+  if (already === blocks.length) {
+    say(`${dax.name}: all memory sections (${blocks.length}) already ${state}`)
     return 1
   }
-  if (online > 0) say(`${dax.name}: ${sections(online)} already online`)
-  let onlined = 0
+  if (already > 0) say(`${dax.name}: ${sections(already)} already ${state}`)
+  let changed = 0
   for (const block of blocks) {
-    if (block.state === 'online') continue
-    memory.online(block, options.noMovable ? 'online' : 'online_movable')
-    onlined++
-  }
-  if (options.verbose) say(`${dax.name}: ${sections(onlined)} onlined`)
-  return 0
-}
-
-export function offlineMemory(
-  memory: MemoryHotplug,
-  dax: DaxDevice,
-  say: (line: string) => void,
-  options: MemoryOpOptions = {},
-): 0 | 1 {
-  const blocks = blocksOf(dax)
-  const offline = blocks.filter((block) => block.state === 'offline').length
-  if (offline === blocks.length) {
-    say(`${dax.name}: all memory sections (${blocks.length}) already offline`)
-    return 1
-  }
-  if (offline > 0) say(`${dax.name}: ${sections(offline)} already offline`)
-  let offlined = 0
-  for (const block of blocks) {
-    if (block.state === 'offline') continue
-    try {
-      memory.offline(block)
-    } catch (error) {
-      if (!(error instanceof NvdimmError)) throw error
-      say(
-        `libdaxctl: offline_one_memblock: ${dax.name}: Failed to offline ${statePath(block)}: ${strerror(error.errno)}`,
-      )
-      say(`${dax.name}: failed to offline memory: ${strerror(error.errno)}`)
-      throw error
+    if (block.state === state) continue
+    if (state === 'online') memory.online(block, options.noMovable ? 'online' : 'online_movable')
+    else {
+      try {
+        memory.offline(block)
+      } catch (error) {
+        if (!(error instanceof NvdimmError)) throw error
+        say(
+          `libdaxctl: offline_one_memblock: ${dax.name}: Failed to offline ${statePath(block)}: ${strerror(error.errno)}`,
+        )
+        say(`${dax.name}: failed to offline memory: ${strerror(error.errno)}`)
+        throw error
+      }
     }
-    offlined++
+    changed++
   }
-  if (options.verbose) say(`${dax.name}: ${sections(offlined)} offlined`)
+  if (options.verbose) say(`${dax.name}: ${sections(changed)} ${state}d`)
   return 0
 }

@@ -2,7 +2,7 @@ import { errnoName, NvdimmError, strerror } from '../errors.js'
 import { exitCodeOfRc, type NdctlOutcome } from '../ndctl/outcome.js'
 import type { Nvdimm } from '../subsystem.js'
 import { daxDeviceMatches, daxDevices, daxRegionMatches } from './dax-devices.js'
-import { type MemoryOpOptions, offlineMemory, onlineMemory } from './memory-ops.js'
+import { changeMemory, type MemoryOpOptions } from './memory-ops.js'
 import { usageOutcome } from './reconfigure-device.js'
 
 export interface MemoryCommandOptions extends MemoryOpOptions {
@@ -29,8 +29,7 @@ export function daxctlMemoryCommand(
   for (const dax of daxDevices(nd)) {
     if (!daxRegionMatches(dax, options.region) || !daxDeviceMatches(dax, device)) continue
     try {
-      rc =
-        action === 'online' ? onlineMemory(nd.memory, dax, say, options) : offlineMemory(nd.memory, dax, say, options)
+      rc = changeMemory(nd.memory, dax, action, say, options)
       if (rc === 0) processed++
     } catch (error) {
       if (!(error instanceof NvdimmError)) throw error

@@ -6,7 +6,7 @@ import type { Nvdimm } from '../subsystem.js'
 import type { DaxctlConfEntry } from './daxctl-conf.js'
 import { daxDeviceToJson } from './dax-json.js'
 import { daxctlJsonText, daxDeviceMatches, daxDevices, daxRegionMatches } from './dax-devices.js'
-import { offlineMemory, onlineMemory } from './memory-ops.js'
+import { changeMemory } from './memory-ops.js'
 
 export interface ReconfigureOptions {
   mode?: string
@@ -61,7 +61,7 @@ function toSystemRam(nd: Nvdimm, dax: DaxDevice, options: ReconfigureOptions, sa
     throw error
   }
   if (options.noOnline) return 0
-  onlineMemory(nd.memory, dax, say, options)
+  changeMemory(nd.memory, dax, 'online', say, options)
   return 0
 }
 
@@ -71,7 +71,7 @@ function toDevdax(nd: Nvdimm, dax: DaxDevice, options: ReconfigureOptions, say: 
     say(`${dax.name} was already in devdax mode`)
     return 1
   }
-  if (options.force) offlineMemory(nd.memory, dax, say, options)
+  if (options.force) changeMemory(nd.memory, dax, 'offline', say, options)
   const online = dax.memory!.blocks.filter((block) => block.state === 'online').length
   if (online > 0) {
     if (options.verbose) {
