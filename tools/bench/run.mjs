@@ -590,7 +590,7 @@ function reportRate(name, value, baselineName, baseline, unit = 'MiB/s', note) {
   await nd.stop()
   fs.rmSync(dir, { recursive: true, force: true })
   report(
-    `daxctl reconfigure 1 TiB ⇄ system-ram (${blocks} blocks)`,
+    `daxctl 1 TiB ⇄ system-ram (${blocks} blocks)`,
     median(ours),
     'ms',
     'the state-file writes on tmpfs',
