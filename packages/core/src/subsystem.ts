@@ -13,6 +13,7 @@ import {
   busDescriptorSchema,
   dimmDescriptorSchema,
   regionDescriptorSchema,
+  softReservedSchema,
   validateDescriptor,
 } from './provider/schemas.js'
 import { isProvider } from './provider/symbols.js'
@@ -35,6 +36,7 @@ import type { RuntimeState } from './runtime-state.js'
 import { Ida } from './util/ida.js'
 import { DaxAttributes } from './dax/dax-attributes.js'
 import { Kmem } from './dax/kmem.js'
+import { HmemRegion, type SoftReservedDescriptor } from './dax/hmem.js'
 import { restoreKmem } from './dax/kmem-restore.js'
 import { applyDaxctlConf, type DaxctlConfEntry } from './daxctl/daxctl-conf.js'
 import { bootMemmap, DEFAULT_RAM_SIZE, type FirmwareMemmapEntry, sortedMemmap } from './memory/firmware-memmap.js'
@@ -73,6 +75,7 @@ export interface ProviderProbeError {
 interface ProviderSlot {
   provider: Provider
   buses: Bus[]
+  hmem: HmemRegion[]
   probed: boolean
   pendingDimms: Dimm[]
   pendingRegions: Region[]
@@ -169,6 +172,11 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     return this.buses.flatMap((bus) => bus.regions)
   }
 
+  /** Soft Reserved ranges and their dax_hmem devices. */
+  get hmem(): readonly HmemRegion[] {
+    return this.slots.flatMap((slot) => slot.hmem)
+  }
+
   get namespaces(): readonly Namespace[] {
     return this.regions.flatMap((region) => region.namespaces)
   }
@@ -197,12 +205,14 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       const slot: ProviderSlot = {
         provider: undefined as unknown as Provider,
         buses: [],
+        hmem: [],
         probed: false,
         pendingDimms: [],
         pendingRegions: [],
       }
       const provider = init({
         registerBus: (descriptor) => this.registerBus(slot, descriptor),
+        registerSoftReserved: (descriptor) => this.registerSoftReserved(slot, descriptor),
         arch: this.arch,
         logger: this.ctx.logger,
         events: this,
@@ -234,6 +244,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         this.ctx.logger.error(`${provider.name}: probe failed: ${failure.message}`)
         this.probeErrors.push({ provider: provider.name, error: failure })
         for (const bus of [...slot.buses].reverse()) await this.unregisterBus(slot, bus)
+        this.unregisterHmem(slot)
         await provider.remove().catch(() => undefined)
         this.slots.splice(this.slots.indexOf(slot), 1)
       }
@@ -258,7 +269,19 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         end: region.resource.start + region.resource.size - 1n,
         type: region.descriptor.firmwareResource!,
       }))
-    return sortedMemmap([...bootMemmap(this.arch, this.ramSize), ...regions, ...this.memory.firmwareEntries])
+    const softReserved = this.hmem
+      .filter((region) => region.descriptor.firmwareMemmap)
+      .map(({ descriptor }) => ({
+        start: descriptor.start,
+        end: descriptor.start + descriptor.size - 1n,
+        type: 'Soft Reserved',
+      }))
+    return sortedMemmap([
+      ...bootMemmap(this.arch, this.ramSize),
+      ...regions,
+      ...softReserved,
+      ...this.memory.firmwareEntries,
+    ])
   }
 
   /** Tear down in reverse: namespaces, regions, dimms, buses, then each provider's remove(). */
@@ -283,6 +306,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     this.memory.firmwareEntries.length = 0
     for (const slot of [...this.slots].reverse()) {
       for (const bus of [...slot.buses].reverse()) await this.unregisterBus(slot, bus)
+      this.unregisterHmem(slot)
       await slot.provider.remove()
     }
     this.slots = []
@@ -332,6 +356,20 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
       }
     }
     return state
+  }
+
+  private registerSoftReserved(slot: ProviderSlot, input: SoftReservedDescriptor): void {
+    const descriptor = validateDescriptor(
+      softReservedSchema,
+      input,
+      `Soft Reserved range of ${slot.provider?.name ?? 'provider'}`,
+    ) as SoftReservedDescriptor
+    // memregion_alloc(): the same id space as nd regions.
+    slot.hmem.push(new HmemRegion(this.ctx.regionIda.get(), descriptor, this.ctx))
+  }
+
+  private unregisterHmem(slot: ProviderSlot): void {
+    for (const region of slot.hmem.splice(0)) this.ctx.regionIda.put(region.id)
   }
 
   private registerBus(slot: ProviderSlot, input: BusDescriptor): BusHandle {

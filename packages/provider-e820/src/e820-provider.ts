@@ -10,7 +10,7 @@ import {
   SZ_128K,
   serveConfigCommand,
 } from '@nvdimm/core'
-import { E820_TYPE_PRAM, type E820Range, formatRange, validateRanges } from './e820-range.js'
+import { E820_TYPE_PRAM, E820_TYPE_SOFT_RESERVED, type E820Range, formatRange, validateRanges } from './e820-range.js'
 import { parseMemmap } from './memmap.js'
 
 export interface E820RegionOptions extends E820Range {
@@ -22,7 +22,7 @@ export interface E820RegionOptions extends E820Range {
 }
 
 export interface E820Options {
-  /** Ranges of e820 type 7 or 12. */
+  /** Ranges of e820 type 7 or 12, or Soft Reserved (0xefffffff) ranges for dax_hmem. */
   ranges?: readonly E820RegionOptions[]
   /** memmap= text, as on the kernel command line: 'memmap=4G!12G,4G!20G'. */
   memmap?: string
@@ -44,14 +44,17 @@ const LABEL_COMMANDS = [DimmCmd.GET_CONFIG_SIZE, DimmCmd.GET_CONFIG_DATA, DimmCm
 
 /**
  * Legacy persistent memory (drivers/nvdimm/e820.c): one bus "e820", one pagemap region per
- * range in address order, no commands, no health, no provider flush. Without labels no dimm
+ * range in address order, no commands, no health, no provider flush. Soft Reserved ranges are
+ * not nvdimm: they are handed to dax_hmem. Without labels no dimm
  * holds labels, so every region gets one label-less namespace; with labels each range gets a
  * dimm whose label area is the range's last 128 KiB.
  */
 export function e820(options: E820Options): ProviderInit {
   const given: E820RegionOptions[] = [...(options.ranges ?? [])]
   if (options.memmap !== undefined) given.push(...parseMemmap(options.memmap))
-  const ranges = validateRanges(given) as E820RegionOptions[]
+  const all = validateRanges(given) as E820RegionOptions[]
+  const softReserved = all.filter((range) => range.type === E820_TYPE_SOFT_RESERVED)
+  const ranges = all.filter((range) => range.type !== E820_TYPE_SOFT_RESERVED)
   if (options.labels) {
     for (const range of ranges) {
       if (range.size <= E820_LABEL_AREA_SIZE) {
@@ -64,8 +67,20 @@ export function e820(options: E820Options): ProviderInit {
   }
   const media = ranges.map((range) => range.media ?? new MemoryMedia(range.size))
 
-  return defineProvider('e820', ({ registerBus }) => ({
+  return defineProvider('e820', ({ registerBus, registerSoftReserved }) => ({
     async probe() {
+      // Soft Reserved ranges go to dax_hmem, built in: their memregion ids come first.
+      for (const range of softReserved) {
+        const node = range.numaNode ?? 0
+        registerSoftReserved({
+          start: range.start,
+          size: range.size,
+          targetNode: range.targetNode ?? node,
+          ...(range.firmware ? { firmwareMemmap: true } : {}),
+        })
+      }
+      // e820_pmem exists only where the map has persistent memory.
+      if (ranges.length === 0) return
       const labelAreas = new Map<string, Media>()
       const bus = registerBus({
         providerName: 'e820',

@@ -4,12 +4,17 @@ import { hex, NvdimmError, U64_MAX } from '@nvdimm/core'
 export const E820_TYPE_PMEM = 7
 export const E820_TYPE_PRAM = 12
 export type E820PmemType = typeof E820_TYPE_PMEM | typeof E820_TYPE_PRAM
+/** E820_TYPE_SOFT_RESERVED (arch/x86/include/asm/e820/types.h): EFI_MEMORY_SP, left to dax_hmem. */
+export const E820_TYPE_SOFT_RESERVED = 0xefffffff
+/** The e820 types this provider takes: persistent memory, and Soft Reserved memory. */
+export type E820Type = E820PmemType | typeof E820_TYPE_SOFT_RESERVED
+export const E820_TYPES: readonly E820Type[] = [E820_TYPE_PMEM, E820_TYPE_PRAM, E820_TYPE_SOFT_RESERVED]
 
-/** A persistent-memory range of the e820 map. */
+/** A persistent-memory or Soft Reserved range of the e820 map. */
 export interface E820Range {
   start: bigint
   size: bigint
-  type: E820PmemType
+  type: E820Type
   /** How the user wrote it ("memmap=4G!12G", a log line): errors quote it. */
   source?: string
   /** The firmware's own map has it (a BIOS entry), not only the kernel's copy memmap= edits. */

@@ -1,12 +1,19 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { NvdimmError } from '@nvdimm/core'
-import { E820_TYPE_PMEM, E820_TYPE_PRAM, type E820Range, validateRanges } from './e820-range.js'
+import {
+  E820_TYPE_PMEM,
+  E820_TYPE_PRAM,
+  E820_TYPE_SOFT_RESERVED,
+  type E820Range,
+  validateRanges,
+} from './e820-range.js'
 
 const LINE = /\[mem (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\] (.+?)\s*$/
 
-/** e820_print_type(): "persistent (type 7)", "persistent (type 12)", or "type N". */
+/** e820_print_type(): "persistent (type 7)", "persistent (type 12)", "soft reserved", or "type N". */
 function persistentType(description: string): E820Range['type'] | undefined {
+  if (description === 'soft reserved') return E820_TYPE_SOFT_RESERVED
   const match = /^(?:persistent \()?type (\d+)\)?$/.exec(description)
   const type = match ? Number(match[1]) : undefined
   return type === E820_TYPE_PMEM || type === E820_TYPE_PRAM ? type : undefined
@@ -50,6 +57,7 @@ export function parseE820Table(text: string): E820Range[] {
 function firmwareMapType(name: string): E820Range['type'] | undefined {
   if (name === 'Persistent Memory (legacy)') return E820_TYPE_PRAM
   if (name === 'Persistent Memory') return E820_TYPE_PMEM
+  if (name === 'Soft Reserved') return E820_TYPE_SOFT_RESERVED
   return undefined
 }
 

@@ -16,8 +16,15 @@
  */
 export { E820_LABEL_AREA_SIZE, E820_LABEL_COOKIE, E820_LABEL_MAX_XFER, e820 } from './e820-provider.js'
 export type { E820Options, E820RegionOptions } from './e820-provider.js'
-export { E820_TYPE_PMEM, E820_TYPE_PRAM, formatRange, validateRanges } from './e820-range.js'
-export type { E820PmemType, E820Range } from './e820-range.js'
+export {
+  E820_TYPE_PMEM,
+  E820_TYPE_PRAM,
+  E820_TYPE_SOFT_RESERVED,
+  E820_TYPES,
+  formatRange,
+  validateRanges,
+} from './e820-range.js'
+export type { E820PmemType, E820Range, E820Type } from './e820-range.js'
 export { parseMemmap } from './memmap.js'
 export { parseE820Table, readFirmwareMemmap } from './e820-table.js'
 export { e820Entry, e820Kind, e820MediaFile } from './platform-kind.js'

@@ -1,12 +1,20 @@
 import { mediaPath, NvdimmError, type PlatformProviderKind, u64Json } from '@nvdimm/core'
 import { z } from 'zod'
-import { E820_TYPE_PMEM, E820_TYPE_PRAM, type E820Range, validateRanges } from './e820-range.js'
+import {
+  E820_TYPE_PMEM,
+  E820_TYPE_PRAM,
+  E820_TYPE_SOFT_RESERVED,
+  type E820Range,
+  validateRanges,
+} from './e820-range.js'
 import { E820_LABEL_AREA_SIZE, e820 } from './e820-provider.js'
 
 const rangeSchema = z.strictObject({
   start: u64Json,
   size: u64Json,
-  type: z.union([z.literal(E820_TYPE_PMEM), z.literal(E820_TYPE_PRAM)]).default(E820_TYPE_PRAM),
+  type: z
+    .union([z.literal(E820_TYPE_PMEM), z.literal(E820_TYPE_PRAM), z.literal(E820_TYPE_SOFT_RESERVED)])
+    .default(E820_TYPE_PRAM),
   numaNode: z.number().int().min(0).default(0),
   media: mediaPath,
   /** From the BIOS map rather than memmap=: /sys/firmware/memmap lists it. */
@@ -64,10 +72,16 @@ export function e820Entry(ranges: readonly E820Range[], numaNode = 0, labels = f
 export const e820Kind: PlatformProviderKind<E820Entry> = {
   kind: 'e820',
   schema: entrySchema as unknown as PlatformProviderKind<E820Entry>['schema'],
-  mediaFiles: (entry) => entry.ranges.map((range) => ({ file: range.media, size: range.size })),
+  // Soft Reserved memory is RAM: it has no media file.
+  mediaFiles: (entry) =>
+    entry.ranges
+      .filter((range) => range.type !== E820_TYPE_SOFT_RESERVED)
+      .map((range) => ({ file: range.media, size: range.size })),
   provider: (entry, opener) =>
     e820({
       labels: entry.labels,
-      ranges: entry.ranges.map((range) => ({ ...range, media: opener.open(range.media) })),
+      ranges: entry.ranges.map(({ media, ...range }) =>
+        range.type === E820_TYPE_SOFT_RESERVED ? range : { ...range, media: opener.open(media) },
+      ),
     }),
 }

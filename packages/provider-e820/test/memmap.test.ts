@@ -32,6 +32,15 @@ describe('memmap= (arch/x86/kernel/e820.c parse_memmap_one)', () => {
     expect(parseMemmap('exactmap,1G@4G,64M#1G,64M$2G,2G')).toEqual([])
   })
 
+  it('takes Soft Reserved from nn%ss+0xefffffff and from efi_fake_mem=…:0x40000 (EFI_MEMORY_SP)', () => {
+    expect(parseMemmap('memmap=1G%4G+0xefffffff').map((r) => [r.start, r.type])).toEqual([[4n * G, 0xefffffff]])
+    expect(parseMemmap('quiet efi_fake_mem=2G@8G:0x40000,1G@16G:0x1 memmap=128M!512M')).toEqual([
+      { start: 512n * M, size: 128n * M, type: 12, source: 'memmap=128M!512M' },
+      { start: 8n * G, size: 2n * G, type: 0xefffffff, source: 'efi_fake_mem=2G@8G:0x40000' },
+    ])
+    expect(() => parseMemmap('efi_fake_mem=2G@8G')).toThrow(/expected nn@ss:attr/)
+  })
+
   it('refuses garbage, zero sizes, wrap-around and overlaps with EINVAL naming the range', () => {
     const refusal = (text: string) => {
       try {

@@ -203,6 +203,44 @@ describe('daxctl: a devdax namespace as System RAM, for one boot', () => {
   })
 })
 
+describe('Soft Reserved memory (EFI_MEMORY_SP): dax_hmem devices', () => {
+  it('becomes daxN.0 under "Soft Reserved", System RAM for one boot, and takes a memregion id before the pmem', () => {
+    const run = platform('hmem', '--e820', 'memmap=128M!512M efi_fake_mem=2G@8G:0x40000')
+    const devdax = `20000000-27ffffff : Persistent Memory (legacy)
+  20000000-27ffffff : namespace1.0
+200000000-27fffffff : Soft Reserved
+  200000000-27fffffff : dax0.0
+`
+    expect(run('iomem').stdout).toBe(devdax)
+    expect(JSON.parse(run('list', '-R').stdout).map((region: { dev: string }) => region.dev)).toEqual(['region1'])
+    expect(JSON.parse(run('daxctl', 'list', '-R').stdout)).toEqual([
+      { path: '/platform/hmem.0', id: 0, size: 2147483648, align: 2097152 },
+    ])
+    expect(run('daxctl', 'reconfigure-device', 'dax0.0', '-m', 'system-ram').rc).toBe(0)
+    expect(run('iomem').stdout).toBe(`${devdax}    200000000-27fffffff : System RAM (kmem)\n`)
+    expect(JSON.parse(run('daxctl', 'list').stdout)[0]).toMatchObject({ online_memblocks: 16, total_memblocks: 16 })
+    expect(run('platform', 'power-cycle').rc).toBe(0)
+    expect(run('iomem').stdout).toBe(devdax)
+  })
+
+  it("is in the firmware map when the BIOS's e820 has it, and never System RAM (kmem)", () => {
+    const table = path.join(box.root, 'e820.txt')
+    fs.writeFileSync(
+      table,
+      [
+        'BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable',
+        'BIOS-e820: [mem 0x0000000200000000-0x000000023fffffff] soft reserved',
+      ].join('\n'),
+    )
+    const run = platform('hmem-bios', '--e820-table', table)
+    expect(run('firmware-memmap').stdout).toMatch(/\/sys\/firmware\/memmap\/6 0x200000000 0x23fffffff Soft Reserved\n/)
+    const before = run('firmware-memmap').stdout
+    expect(run('daxctl', 'reconfigure-device', 'dax0.0', '-m', 'system-ram').rc).toBe(0)
+    expect(run('firmware-memmap').stdout).toBe(before)
+    expect(run('list').stdout).toBe('')
+  })
+})
+
 describe('MAP_SYNC and write_cache', () => {
   it("an async region's dax device refuses MAP_SYNC with EOPNOTSUPP and says why", () => {
     const run = platform('papr', '--papr', '1G')

@@ -6,13 +6,14 @@ import { MediaWindow } from '../media/media-window.js'
 import type { RegionPersistence } from '../persistence/region-persistence.js'
 import { hex } from '../units.js'
 import type { HotplugResource } from '../memory/memory-hotplug.js'
+import type { DaxDev } from '../dax/dax-dev.js'
 
 /**
  * A device-dax instance (/dev/daxR.N, drivers/dax/device.c) over a devdax namespace: the data
  * after the info block and memmap, mapped in pieces aligned to the dax region's alignment
  * (check_vma(): "unaligned vma"). Stores through a mapping are durable once flushed.
  */
-export class DaxDevice {
+export class DaxDevice implements DaxDev {
   /** The dax region: id (the nd region's), data range and alignment. */
   readonly regionId: number
   readonly name: string
@@ -78,26 +79,31 @@ export class DaxDevice {
    */
   map(offset: bigint, length: bigint, options: { sync?: boolean } = {}): DaxMapping {
     if (options.sync) this.namespace.region.bus.ctx.daxAttributes.checkMapSync(this.namespace, this.name)
-    if (this.mode === 'system-ram') {
-      throw new NvdimmError(
-        'ENXIO',
-        `${this.name} is in system-ram mode (bound to kmem): there is no /dev/${this.name} to map`,
-      )
-    }
-    if (length <= 0n || offset < 0n || offset + length > this.size) {
-      throw new NvdimmError('ENXIO', `${this.name}: mapping ${hex(offset)}+${hex(length)} is outside ${hex(this.size)}`)
-    }
-    if (offset % this.align !== 0n || length % this.align !== 0n) {
-      throw new NvdimmError(
-        'EINVAL',
-        `${this.name}: fail, unaligned vma (${hex(offset)} - ${hex(offset + length)}, ${hex(this.align)})`,
-      )
-    }
+    checkDaxMapping(this, offset, length)
     const region = this.namespace.region
     const inRegion = this.namespace.resource.start - region.resource.start + this.dataOffset + offset
     openMappings.set(this.device, this.mappings + 1)
     return new DaxMapping(region.persistence, inRegion, length, this.name, () =>
       openMappings.set(this.device, this.mappings - 1),
+    )
+  }
+}
+
+/** mmap() of /dev/daxR.N: the device must be device_dax's (check_vma(): inside it and aligned). */
+export function checkDaxMapping(dax: DaxDev, offset: bigint, length: bigint): void {
+  if (dax.mode === 'system-ram') {
+    throw new NvdimmError(
+      'ENXIO',
+      `${dax.name} is in system-ram mode (bound to kmem): there is no /dev/${dax.name} to map`,
+    )
+  }
+  if (length <= 0n || offset < 0n || offset + length > dax.size) {
+    throw new NvdimmError('ENXIO', `${dax.name}: mapping ${hex(offset)}+${hex(length)} is outside ${hex(dax.size)}`)
+  }
+  if (offset % dax.align !== 0n || length % dax.align !== 0n) {
+    throw new NvdimmError(
+      'EINVAL',
+      `${dax.name}: fail, unaligned vma (${hex(offset)} - ${hex(offset + length)}, ${hex(dax.align)})`,
     )
   }
 }

@@ -1,5 +1,4 @@
-import { NdPfn } from '../claim/nd-pfn.js'
-import { daxDeviceName, openDaxDevice } from '../data/dax-device.js'
+import { daxDevices } from '../daxctl/dax-devices.js'
 import { NvdimmError } from '../errors.js'
 import type { KmemRuntimeState } from '../runtime-state.js'
 import type { Nvdimm } from '../subsystem.js'
@@ -10,17 +9,16 @@ import type { Nvdimm } from '../subsystem.js'
  * that is gone or changed is left as it is now, with a note in the log.
  */
 export function restoreKmem(nd: Nvdimm, saved: Record<string, KmemRuntimeState> | undefined): void {
-  for (const [name, state] of Object.entries(saved ?? {})) {
-    const namespace = nd.namespaces.find((candidate) => {
-      const claim = candidate.claim
-      return claim instanceof NdPfn && claim.kind === 'dax' && claim.enabled && daxDeviceName(candidate) === name
-    })
-    if (!namespace || (state.uuid !== undefined && namespace.claim?.uuid !== state.uuid)) {
+  if (!saved) return
+  const devices = daxDevices(nd)
+  for (const [name, state] of Object.entries(saved)) {
+    const device = devices.find((candidate) => candidate.name === name)
+    if (!device || device.uuid !== state.uuid) {
       nd.kmem.logger.warn(`kmem: ${name} is no longer the device bound before; left in devdax mode`)
       continue
     }
     try {
-      const binding = nd.kmem.probe(openDaxDevice(namespace))
+      const binding = nd.kmem.probe(device)
       for (const block of binding.memory.blocks) nd.memory.restoreBlock(block, state.online[block.name])
     } catch (error) {
       if (!(error instanceof NvdimmError)) throw error

@@ -1,31 +1,32 @@
 import { NdPfn } from '../claim/nd-pfn.js'
-import { type DaxDevice, openDaxDevice } from '../data/dax-device.js'
+import type { DaxDev } from '../dax/dax-dev.js'
+import { openDaxDevice } from '../data/dax-device.js'
 import { type JsonObject, toJsonC } from '../ndctl/json.js'
 import type { Nvdimm } from '../subsystem.js'
 import { inNdctlOrder } from '../util/kernfs-order.js'
 
 /**
- * The dax devices daxctl finds (/sys/bus/dax/devices): one per enabled devdax namespace, in the
- * reverse of readdir order, as libdaxctl's list_add keeps them.
+ * The dax devices daxctl finds (/sys/bus/dax/devices): one per enabled devdax namespace and one
+ * per Soft Reserved range, in the reverse of readdir order, as libdaxctl's list_add keeps them.
  */
-export function daxDevices(nd: Nvdimm): DaxDevice[] {
-  const devices = nd.namespaces
+export function daxDevices(nd: Nvdimm): DaxDev[] {
+  const pmem: DaxDev[] = nd.namespaces
     .filter(
       (namespace) => namespace.claim instanceof NdPfn && namespace.claim.kind === 'dax' && namespace.claim.enabled,
     )
     .map((namespace) => openDaxDevice(namespace))
-  return inNdctlOrder(devices)
+  return inNdctlOrder([...pmem, ...nd.hmem.map((region) => region.device)])
 }
 
 /** util_daxctl_region_filter(): "all", "N" or "regionN". */
-export function daxRegionMatches(dax: DaxDevice, ident: string | undefined): boolean {
+export function daxRegionMatches(dax: DaxDev, ident: string | undefined): boolean {
   if (ident === undefined || ident === 'all') return true
   const match = /^(?:region)?(\d+)$/.exec(ident)
   return match !== null && Number(match[1]) === dax.regionId
 }
 
 /** util_daxctl_dev_filter(): "all", the device name (a /dev path's basename too), or "R.N". */
-export function daxDeviceMatches(dax: DaxDevice, ident: string | undefined): boolean {
+export function daxDeviceMatches(dax: DaxDev, ident: string | undefined): boolean {
   if (ident === undefined || ident === 'all') return true
   const name = ident.slice(ident.lastIndexOf('/') + 1)
   if (name === dax.name) return true

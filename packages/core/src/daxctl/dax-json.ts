@@ -1,4 +1,4 @@
-import type { DaxDevice } from '../data/dax-device.js'
+import type { DaxDev } from '../dax/dax-dev.js'
 import { hexField, type JsonObject, sizeField } from '../ndctl/json.js'
 
 export interface DaxJsonFlags {
@@ -8,7 +8,7 @@ export interface DaxJsonFlags {
 }
 
 /** util_daxctl_dev_to_json() (daxctl/json.c): the memory fields only for a kmem-bound device. */
-export function daxDeviceToJson(dax: DaxDevice, flags: DaxJsonFlags): JsonObject {
+export function daxDeviceToJson(dax: DaxDev, flags: DaxJsonFlags): JsonObject {
   const json: JsonObject = { chardev: dax.name, size: sizeField(dax.size, flags.human) }
   if (dax.targetNode >= 0) json.target_node = dax.targetNode
   if (dax.align > 0n) json.align = sizeField(dax.align, flags.human)
@@ -42,7 +42,7 @@ export function daxDeviceToJson(dax: DaxDevice, flags: DaxJsonFlags): JsonObject
  * never human-formatted.
  */
 export function daxRegionToJson(
-  dax: DaxDevice,
+  dax: DaxDev,
   flags: DaxJsonFlags,
   options: { path?: string; devices?: JsonObject[] },
 ): JsonObject {

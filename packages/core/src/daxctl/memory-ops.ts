@@ -1,4 +1,4 @@
-import type { DaxDevice } from '../data/dax-device.js'
+import type { DaxDev } from '../dax/dax-dev.js'
 import { NvdimmError, strerror } from '../errors.js'
 import type { MemoryBlock } from '../memory/memory-block.js'
 import type { MemoryHotplug } from '../memory/memory-hotplug.js'
@@ -20,7 +20,7 @@ const RACE_WARNING = (name: string) =>
 
 const sections = (count: number) => `${count} memory section${count === 1 ? '' : 's'}`
 
-function blocksOf(dax: DaxDevice): MemoryBlock[] {
+function blocksOf(dax: DaxDev): MemoryBlock[] {
   const memory = dax.memory
   if (!memory) throw new NvdimmError('ENXIO', `${dax.name}: memory operations are not applicable in devdax mode`)
   return memory.blocks
@@ -34,7 +34,7 @@ function statePath(block: MemoryBlock): string {
 /** Bring every block of the device to `state`, as dev_online_memory() / dev_offline_memory() do. */
 export function changeMemory(
   memory: MemoryHotplug,
-  dax: DaxDevice,
+  dax: DaxDev,
   state: 'online' | 'offline',
   say: (line: string) => void,
   options: MemoryOpOptions = {},

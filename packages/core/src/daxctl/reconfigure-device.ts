@@ -1,4 +1,4 @@
-import type { DaxDevice } from '../data/dax-device.js'
+import type { DaxDev } from '../dax/dax-dev.js'
 import { errnoName, NvdimmError, strerror } from '../errors.js'
 import type { JsonObject } from '../ndctl/json.js'
 import { exitCodeOfRc, type NdctlOutcome } from '../ndctl/outcome.js'
@@ -34,7 +34,7 @@ const USAGE = 'daxctl reconfigure-device <device> [<options>]'
 type Say = (line: string) => void
 
 /** reconfig_mode_system_ram(): unbind device_dax, bind kmem, online the memory unless -N. */
-function toSystemRam(nd: Nvdimm, dax: DaxDevice, options: ReconfigureOptions, say: Say): 0 | 1 {
+function toSystemRam(nd: Nvdimm, dax: DaxDev, options: ReconfigureOptions, say: Say): 0 | 1 {
   if ((options.noOnline || !options.noMovable) && !options.force && nd.memory.autoOnline !== 'offline') {
     say(`${dax.name}: error: kernel policy will auto-online memory, aborting`)
     throw new NvdimmError(
@@ -66,7 +66,7 @@ function toSystemRam(nd: Nvdimm, dax: DaxDevice, options: ReconfigureOptions, sa
 }
 
 /** reconfig_mode_devdax(): the memory must be offline (-f offlines it), then kmem lets go. */
-function toDevdax(nd: Nvdimm, dax: DaxDevice, options: ReconfigureOptions, say: Say): 0 | 1 {
+function toDevdax(nd: Nvdimm, dax: DaxDev, options: ReconfigureOptions, say: Say): 0 | 1 {
   if (dax.mode === 'devdax') {
     say(`${dax.name} was already in devdax mode`)
     return 1

@@ -1,5 +1,6 @@
 import { NdPfn } from '../claim/nd-pfn.js'
 import { daxDeviceName } from '../data/dax-device.js'
+import type { Kmem } from '../dax/kmem.js'
 import type { Namespace } from '../namespace/namespace.js'
 import type { Nvdimm } from '../subsystem.js'
 
@@ -8,7 +9,8 @@ import type { Nvdimm } from '../subsystem.js'
  * it what the drivers claimed. The pmem and btt drivers request the whole namespace under its
  * name; dax_pmem requests the metadata part under the namespace's name and the data under the
  * dax device's (daxR.N), under which kmem's "System RAM (kmem)" sits when the device is
- * System RAM. A disabled namespace claims nothing.
+ * System RAM. A disabled namespace claims nothing. Soft Reserved ranges carry dax_hmem's
+ * device the same way.
  */
 
 export interface IomemResource {
@@ -19,6 +21,22 @@ export interface IomemResource {
   children: IomemResource[]
   /** IORESOURCE_SYSRAM_DRIVER_MANAGED: System RAM a driver added for this boot only. */
   driverManaged?: boolean
+}
+
+/**
+ * The dax device's own claim: its whole range under device_dax; under kmem the block-aligned
+ * part it requested, with the driver-managed System RAM in it.
+ */
+function daxResource(kmem: Kmem, name: string, start: bigint, end: bigint): IomemResource {
+  const binding = kmem.binding(name)
+  if (!binding) return { start, end, name, children: [] }
+  const { memory } = binding
+  return {
+    start: binding.start,
+    end: binding.end,
+    name,
+    children: [{ start: memory.start, end: memory.end, name: memory.name, children: [], driverManaged: true }],
+  }
 }
 
 function claimed(namespace: Namespace): IomemResource[] {
@@ -62,6 +80,16 @@ export function pmemResources(nd: Nvdimm): IomemResource[] {
     const children = region.enabled ? region.namespaces.flatMap(claimed) : []
     children.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
     ranges.push({ start, end: start + size - 1n, name, children })
+  }
+  // Soft Reserved (hmem_register_resource()): dax_hmem's device claims the whole range.
+  for (const { descriptor, device } of nd.hmem) {
+    const end = descriptor.start + descriptor.size - 1n
+    ranges.push({
+      start: descriptor.start,
+      end,
+      name: 'Soft Reserved',
+      children: [daxResource(nd.kmem, device.name, descriptor.start, end)],
+    })
   }
   return ranges.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
 }

@@ -106,3 +106,15 @@ export function validateDescriptor<T>(schema: z.ZodType<T>, value: unknown, what
   const path = issue.path.length ? `${issue.path.join('.')}: ` : ''
   throw new NvdimmError('EINVAL', `invalid ${what}: ${path}${issue.message}`)
 }
+
+/** A Soft Reserved range (registerSoftReserved()): whole pages, not wrapping. */
+export const softReservedSchema = z
+  .object({
+    start: z.bigint().min(0n),
+    size: z.bigint().min(1n),
+    targetNode: z.number().int().min(0),
+    firmwareMemmap: z.boolean().optional(),
+  })
+  .refine((range) => range.start + range.size <= 1n << 64n, {
+    message: 'the range wraps past the end of the address space',
+  })

@@ -6,6 +6,7 @@ import type { Media } from '../media/media.js'
 import type { BusOps } from './bus-ops.js'
 import type { DimmOps, FirmwareStore } from './dimm-ops.js'
 import { providerSymbol } from './symbols.js'
+import type { SoftReservedDescriptor } from '../dax/hmem.js'
 
 /**
  * The provider contract: what a firmware-interface package hands to core. It mirrors the
@@ -189,6 +190,8 @@ export interface Logger {
 export interface ProviderComponents {
   /** May be called several times: papr_scm registers one bus per device. */
   registerBus(descriptor: BusDescriptor): BusHandle
+  /** A Soft Reserved range for dax_hmem (not an nvdimm region): it gets a memregion id and a dax device. */
+  registerSoftReserved(descriptor: SoftReservedDescriptor): void
   readonly arch: ArchProfile
   readonly logger: Logger
   readonly events: EventEmitter<NvdimmEvents>
