@@ -378,3 +378,7 @@ export { bootMemmap, DEFAULT_RAM_SIZE, formatFirmwareMemmap, qemuPcMemmap } from
 export type { FirmwareMemmapEntry } from './memory/firmware-memmap.js'
 export { planKexec, systemRam } from './memory/kexec-plan.js'
 export type { KexecPlan, KexecSegment, SystemRamRange } from './memory/kexec-plan.js'
+export { placeHotAddedMemory } from './memory/hot-add.js'
+export { HmemDaxDevice, HmemRegion } from './dax/hmem.js'
+export type { SoftReservedDescriptor } from './dax/hmem.js'
+export type { DaxDev } from './dax/dax-dev.js'

@@ -55,7 +55,7 @@ export interface CreateNvdimmOptions {
   /** Every region's stores go through the CPU cache model from the start (see RegionPersistence). */
   cacheModel?: boolean
   /** The machine's boot memory and hotplug policy (memhp_default_state=). */
-  memory?: { size?: bigint; autoOnline?: AutoOnlinePolicy }
+  memory?: { size?: bigint; autoOnline?: AutoOnlinePolicy; hotplug?: readonly { start: bigint; size: bigint }[] }
   /** The MAP_SYNC build default for devices whose region can support it (true unless configured off). */
   mapSync?: boolean
   /** daxctl's boot configuration, applied once per kernel as the udev rule would. */
@@ -110,6 +110,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
   readonly kmem: Kmem
   private readonly daxctlConf: readonly DaxctlConfEntry[]
   private daxctlConfigApplied: boolean
+  private readonly hotplugMemory: readonly { start: bigint; size: bigint }[]
 
   constructor(options: CreateNvdimmOptions) {
     super()
@@ -124,6 +125,7 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
     this.ramSize = options.memory?.size ?? DEFAULT_RAM_SIZE
     this.memory = new MemoryHotplug(this.arch.memoryBlockSize, options.memory?.autoOnline)
     this.daxctlConf = options.daxctlConf ?? []
+    this.hotplugMemory = options.memory?.hotplug ?? []
     this.daxctlConfigApplied = options.state?.daxctlConfigApplied ?? false
     const userLogger = options.logger
     const record = (level: LogEntry['level']) => (message: string) => {
@@ -249,6 +251,15 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         this.slots.splice(this.slots.indexOf(slot), 1)
       }
     }
+    // The ACPI memory devices of DIMMs plugged in after boot add their RAM again at every boot.
+    for (const dimm of this.hotplugMemory) {
+      try {
+        this.memory.addMemory(dimm.start, dimm.size, 0)
+      } catch (error) {
+        if (!isNvdimmError(error)) throw error
+        this.ctx.logger.warn(`acpi_memhotplug: ${error.message}`)
+      }
+    }
     restoreKmem(this, this.ctx.restore.kmem)
     if (this.daxctlConf.length && !this.daxctlConfigApplied) {
       applyDaxctlConf(this, this.daxctlConf)
@@ -276,12 +287,11 @@ export class Nvdimm extends EventEmitter<NvdimmEvents> {
         end: descriptor.start + descriptor.size - 1n,
         type: 'Soft Reserved',
       }))
-    return sortedMemmap([
-      ...bootMemmap(this.arch, this.ramSize),
-      ...regions,
-      ...softReserved,
+    // firmware_map_add_hotplug() appends: hot-added entries number after the boot ones.
+    return [
+      ...sortedMemmap([...bootMemmap(this.arch, this.ramSize), ...regions, ...softReserved]),
       ...this.memory.firmwareEntries,
-    ])
+    ]
   }
 
   /** Tear down in reverse: namespaces, regions, dimms, buses, then each provider's remove(). */

@@ -118,6 +118,7 @@ describe('crash at every write of the platform store', () => {
     ['a kexec', (platform: Platform) => platform.kexec()],
     ['a power failure', async (platform: Platform) => void (await platform.powerFail())],
     ['a firmware change', (platform: Platform) => platform.updateFirmware(0, () => ({ fault: 'busy' }))],
+    ['a hot-added DIMM', async (platform: Platform) => void (await platform.hotAddMemory(1n << 30n))],
     [
       'a daxctl configuration',
       (platform: Platform) =>

@@ -265,6 +265,24 @@ export function registerPlatform(program: Command): void {
     })
 
   platform
+    .command('hot-add-memory')
+    .description('plug in a DIMM of ordinary RAM (an ACPI memory device): System RAM that enters the firmware map')
+    .argument('<size>', 'whole memory blocks: 1G, 512M (SIZE[@START] to place it)')
+    .action(async (text: string, _options: unknown, command: Command) => {
+      const [sizeText, startText] = text.split('@') as [string, string | undefined]
+      const size = parseSize(sizeText)
+      const start = startText === undefined ? undefined : parseSize(startText)
+      if (size === undefined || (startText !== undefined && start === undefined)) {
+        throw new NvdimmError('EINVAL', `'${text}' is not SIZE[@START] (1G, 1G@64G)`)
+      }
+      const opened = await openPlatform(command.optsWithGlobals().platform)
+      const placed = await opened.hotAddMemory(size, start)
+      process.stderr.write(
+        `hot-added ${sizeText} of RAM at 0x${placed.start.toString(16)}: System RAM, listed in /sys/firmware/memmap\n`,
+      )
+    })
+
+  platform
     .command('daxctl-conf')
     .description("show, replace or remove daxctl's boot configuration (applied as devices appear at the next boot)")
     .argument('[file]', "a daxctl.conf ('-' for standard input)")

@@ -195,6 +195,32 @@ describe('daxctl: a devdax namespace as System RAM, for one boot', () => {
     ])
   })
 
+  it('a hot-added DIMM enters the firmware map, after the boot entries, and stays plugged', () => {
+    const run = devdaxPlatform('hot-add')
+    expect(run('platform', 'hot-add-memory', '2G').stderr).toBe(
+      'hot-added 2G of RAM at 0x140000000: System RAM, listed in /sys/firmware/memmap\n',
+    )
+    expect(run('daxctl', 'reconfigure-device', 'dax0.0', '-m', 'system-ram').rc).toBe(0)
+    const map = run('firmware-memmap').stdout
+    expect(map.split('\n').slice(-3)).toEqual([
+      '/sys/firmware/memmap/6 0xfd00000000 0xffffffffff Reserved',
+      '/sys/firmware/memmap/7 0x140000000 0x1bfffffff System RAM',
+      '',
+    ])
+    expect(map).not.toMatch(/0x108000000/)
+    const kexec = JSON.parse(run('platform', 'kexec', '--dry-run').stdout)
+    expect(kexec.memmap).toContainEqual({ start: '0x140000000', end: '0x1bfffffff', type: 'System RAM' })
+    // The images go top-down into the highest RAM that no driver manages: the new DIMM.
+    expect(BigInt(kexec.segments[0].start)).toBeGreaterThanOrEqual(0x140000000n)
+    expect(run('platform', 'power-cycle').rc).toBe(0)
+    expect(run('firmware-memmap').stdout).toBe(map)
+    expect(run('platform', 'hot-add-memory', '1G@4G')).toMatchObject({
+      rc: 240,
+      stderr: expect.stringMatching(/overlaps region0/),
+    })
+    expect(run('platform', 'hot-add-memory', '100M')).toMatchObject({ rc: 234 })
+  })
+
   it("prints what the kernel's daxctl printed on the e820 goldens (e14, g05: no dax devices)", (ctx) => {
     if (!hasGolden) return ctx.skip('../shared/golden is absent')
     const run = platform('golden', '--e820', 'memmap=128M!512M,64M!768M')

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { isUuid } from '../util/uuid.js'
 import { ARCH_NAMES, archProfile, type ArchName } from '../arch.js'
 import { bootMemmap } from '../memory/firmware-memmap.js'
+import { placeHotAddedMemory } from '../memory/hot-add.js'
 import { NvdimmError } from '../errors.js'
 import { fileKeyStore } from '../dimm/key-store.js'
 import { FileMedia } from '../media/file-media.js'
@@ -82,6 +83,8 @@ const runtimeSchema = z.object({
  */
 const machineSchema = z.strictObject({
   memory: u64Json.optional(),
+  /** DIMMs hot-added after boot (an ACPI memory device, QEMU's device_add pc-dimm): they stay plugged. */
+  hotplugMemory: z.array(z.strictObject({ start: u64Json, size: u64Json })).optional(),
   memhpDefaultState: z.enum(AUTO_ONLINE_POLICIES).optional(),
   mapSync: z.boolean().optional(),
   daxctlConf: z
@@ -318,6 +321,7 @@ export class Platform {
         ...(modelled ? { cacheModel: true } : {}),
         memory: {
           ...(this.machine.memory !== undefined ? { size: this.machine.memory } : {}),
+          ...(this.machine.hotplugMemory ? { hotplug: this.machine.hotplugMemory } : {}),
           ...(this.machine.memhpDefaultState ? { autoOnline: this.machine.memhpDefaultState } : {}),
         },
         ...(this.machine.mapSync !== undefined ? { mapSync: this.machine.mapSync } : {}),
@@ -432,6 +436,36 @@ export class Platform {
           this.kinds,
         ),
       )
+    } finally {
+      lock.release()
+    }
+  }
+
+  /**
+   * Plug in a DIMM of `size` bytes of ordinary RAM (at `start`, or at the next free 1 GiB
+   * boundary above everything else): memory hotplug adds it as "System RAM" and, unlike
+   * driver-managed RAM, it enters the firmware map. It stays plugged across reboots.
+   */
+  async hotAddMemory(size: bigint, start?: bigint): Promise<{ start: bigint; size: bigint }> {
+    const ops = this.options.fs ?? realFs
+    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
+    try {
+      await this.finishPowerFail(ops)
+      const fresh = Platform.open(this.dir, this.kinds, this.options)
+      const session = await fresh.startAsOpened({ readOnly: true }, true)
+      let range: { start: bigint; size: bigint }
+      try {
+        range = placeHotAddedMemory(session.nd, size, start)
+      } finally {
+        await session.close()
+      }
+      const machine = { ...fresh.machine, hotplugMemory: [...(fresh.machine.hotplugMemory ?? []), range] }
+      writeFileAtomic(
+        ops,
+        path.join(this.dir, PLATFORM_FILE),
+        encodeDescription(fresh.arch, machine, fresh.providers, fresh.runtime, this.kinds),
+      )
+      return range
     } finally {
       lock.release()
     }

@@ -105,7 +105,17 @@ describe('the per-boot state in platform.json', () => {
           }),
         ),
         machine: fc.record(
-          { memory: fc.oneof(fc.string(), fc.nat()), daxctlConf: fc.string(), memhpDefaultState: fc.string() },
+          {
+            memory: fc.oneof(fc.string(), fc.nat()),
+            daxctlConf: fc.string(),
+            memhpDefaultState: fc.string(),
+            hotplugMemory: fc.array(
+              fc.record({
+                start: fc.oneof(fc.string(), fc.constant('0x140000000')),
+                size: fc.oneof(fc.string(), fc.nat()),
+              }),
+            ),
+          },
           { requiredKeys: [] },
         ),
       },
