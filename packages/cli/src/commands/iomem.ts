@@ -6,7 +6,7 @@ import { withReadOnly } from '../session.js'
 export function registerIomem(program: Command): void {
   program
     .command('iomem')
-    .description('the persistent-memory ranges of /proc/iomem and what the drivers claimed in them')
+    .description('the persistent-memory and Soft Reserved ranges of /proc/iomem and what the drivers claimed in them')
     .action(async (_options: unknown, command: Command) => {
       const text = await withReadOnly(command, async (nd) => formatIomem(pmemResources(nd)))
       process.stdout.write(text)
