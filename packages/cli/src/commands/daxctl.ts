@@ -1,18 +1,15 @@
 import type { Command } from 'commander'
-import { daxctlList, daxctlMemoryCommand, daxctlReconfigureDevice, parseDaxctlConf, parseSize } from '@nvdimm/core'
+import {
+  daxctlList,
+  type DaxctlListOptions,
+  daxctlMemoryCommand,
+  daxctlReconfigureDevice,
+  parseDaxctlConf,
+  parseSize,
+} from '@nvdimm/core'
 import { openPlatform } from '../platform-dir.js'
 import { report } from '../output.js'
 import { withReadOnly, withUpdate } from '../session.js'
-
-interface ListOptions {
-  region?: string
-  dev?: string
-  devices?: boolean
-  regions?: boolean
-  mappings?: boolean
-  idle?: boolean
-  human?: boolean
-}
 
 interface ReconfigureCliOptions {
   mode?: string
@@ -52,7 +49,7 @@ export function registerDaxctl(program: Command): void {
     .option('-M, --mappings', 'include dax mappings info')
     .option('-i, --idle', 'include idle devices')
     .option('-u, --human', 'use human friendly number formats')
-    .action(async (options: ListOptions, command: Command) => {
+    .action(async (options: DaxctlListOptions, command: Command) => {
       report(await withReadOnly(command, async (nd) => daxctlList(nd, options)))
     })
 
