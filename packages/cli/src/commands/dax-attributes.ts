@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { DaxAttributes, findNamespace, type Namespace, type Nvdimm, NvdimmError } from '@nvdimm/core'
+import { findNamespace, type Namespace, type Nvdimm, NvdimmError } from '@nvdimm/core'
 import { withReadOnly, withUpdate } from '../session.js'
 
 function parseSwitch(value: string): boolean {
@@ -10,9 +10,7 @@ function parseSwitch(value: string): boolean {
 
 function daxNamespace(nd: Nvdimm, ident: string): Namespace {
   const namespace = findNamespace(nd, ident)
-  if (!DaxAttributes.has(namespace)) {
-    throw new NvdimmError('ENXIO', `${ident} has no dax device: these attributes belong to fsdax and devdax namespaces`)
-  }
+  nd.daxAttributes.check(namespace)
   return namespace
 }
 

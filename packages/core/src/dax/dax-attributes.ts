@@ -52,7 +52,8 @@ export class DaxAttributes {
     return namespace.region.flags.has('pagemap')
   }
 
-  private device(namespace: Namespace): void {
+  /** ENXIO unless the namespace has a dax device to carry the attributes. */
+  check(namespace: Namespace): void {
     if (!DaxAttributes.has(namespace)) {
       throw new NvdimmError(
         'ENXIO',
@@ -71,7 +72,7 @@ export class DaxAttributes {
   }
 
   setWriteCache(namespace: Namespace, value: boolean): void {
-    this.device(namespace)
+    this.check(namespace)
     this.override(namespace, { writeCache: value === DaxAttributes.writeCacheDefault(namespace) ? undefined : value })
   }
 
@@ -95,7 +96,7 @@ export class DaxAttributes {
   }
 
   setMapSync(namespace: Namespace, value: boolean): void {
-    this.device(namespace)
+    this.check(namespace)
     const state = this.mapSync(namespace)
     if (value && !state.capable)
       throw new NvdimmError('EOPNOTSUPP', `${namespace.name}: MAP_SYNC cannot be turned on: ${state.why}`)
@@ -104,7 +105,7 @@ export class DaxAttributes {
 
   /** A MAP_SHARED_VALIDATE | MAP_SYNC mapping: EOPNOTSUPP unless the device supports it now. */
   checkMapSync(namespace: Namespace, device: string): void {
-    this.device(namespace)
+    this.check(namespace)
     const state = this.mapSync(namespace)
     if (!state.enabled) throw new NvdimmError('EOPNOTSUPP', `${device}: MAP_SYNC refused: ${state.why}`)
   }

@@ -46,7 +46,7 @@ export class HmemDaxDevice implements DaxDev {
   readonly uuid = undefined
   readonly regionPath: string
   private open = 0
-  private memoryMedia: RegionPersistence | undefined
+  private persistence: RegionPersistence | undefined
 
   constructor(
     region: HmemRegion,
@@ -77,8 +77,8 @@ export class HmemDaxDevice implements DaxDev {
   /** mmap(): device-dax is always synchronous, and this is RAM: MAP_SYNC is granted. */
   map(offset: bigint, length: bigint): DaxMapping {
     checkDaxMapping(this, offset, length)
-    this.memoryMedia ??= new RegionPersistence(new MemoryMedia(this.size), this.ctx.arch.cacheLineSize, 'unknown')
+    this.persistence ??= new RegionPersistence(new MemoryMedia(this.size), this.ctx.arch.cacheLineSize, 'unknown')
     this.open++
-    return new DaxMapping(this.memoryMedia, offset, length, this.name, () => this.open--)
+    return new DaxMapping(this.persistence, offset, length, this.name, () => this.open--)
   }
 }

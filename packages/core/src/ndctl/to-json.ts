@@ -272,8 +272,7 @@ function daxAttributesJson(namespace: Namespace): JsonObject {
   const json: JsonObject = {}
   const mapSync = attributes.mapSync(namespace)
   if (!mapSync.enabled) json.map_sync = mapSync.capable ? 'disabled' : 'unsupported'
-  if (attributes.writeCache(namespace) !== DaxAttributes.writeCacheDefault(namespace)) {
-    json.write_cache = attributes.writeCache(namespace) ? 'enabled' : 'disabled'
-  }
+  const writeCache = attributes.writeCache(namespace)
+  if (writeCache !== DaxAttributes.writeCacheDefault(namespace)) json.write_cache = writeCache ? 'enabled' : 'disabled'
   return json
 }

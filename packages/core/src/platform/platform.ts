@@ -388,11 +388,7 @@ export class Platform {
     provider: number,
     change: (entry: unknown, state: unknown, counts: { boot: number; kernel: number }) => unknown,
   ): Promise<void> {
-    const ops = this.options.fs ?? realFs
-    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
-    try {
-      await this.finishPowerFail(ops)
-      const fresh = Platform.open(this.dir, this.kinds, this.options)
+    await this.rewrite(async (fresh) => {
       const entry = fresh.providers[provider]
       if (!entry) throw new NvdimmError('ENXIO', `the platform has no provider ${provider}`)
       const runtime = fresh.runtime
@@ -400,15 +396,8 @@ export class Platform {
         boot: runtime.boot ?? 0,
         kernel: runtime.kernel ?? 0,
       })
-      const next = { ...runtime, firmware: { ...runtime.firmware, [provider]: state } }
-      writeFileAtomic(
-        ops,
-        path.join(this.dir, PLATFORM_FILE),
-        encodeDescription(fresh.arch, fresh.machine, fresh.providers, next, this.kinds),
-      )
-    } finally {
-      lock.release()
-    }
+      return { runtime: { ...runtime, firmware: { ...runtime.firmware, [provider]: state } }, result: undefined }
+    })
   }
 
   /**
@@ -417,28 +406,15 @@ export class Platform {
    */
   async setDaxctlConf(text: string | undefined): Promise<void> {
     if (text !== undefined) parseDaxctlConf(text)
-    const ops = this.options.fs ?? realFs
-    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
-    try {
-      await this.finishPowerFail(ops)
-      const fresh = Platform.open(this.dir, this.kinds, this.options)
+    await this.rewrite(async (fresh) => {
       const { daxctlConf: _, ...machine } = fresh.machine
-      const next = text === undefined ? machine : { ...machine, daxctlConf: text }
-      writeFileAtomic(
-        ops,
-        path.join(this.dir, PLATFORM_FILE),
+      return {
+        machine: text === undefined ? machine : { ...machine, daxctlConf: text },
         // This boot's devices appeared already: the new configuration waits for the next boot.
-        encodeDescription(
-          fresh.arch,
-          next,
-          fresh.providers,
-          { ...fresh.runtime, daxctlConfigApplied: true },
-          this.kinds,
-        ),
-      )
-    } finally {
-      lock.release()
-    }
+        runtime: { ...fresh.runtime, daxctlConfigApplied: true },
+        result: undefined,
+      }
+    })
   }
 
   /**
@@ -447,11 +423,7 @@ export class Platform {
    * driver-managed RAM, it enters the firmware map. It stays plugged across reboots.
    */
   async hotAddMemory(size: bigint, start?: bigint): Promise<{ start: bigint; size: bigint }> {
-    const ops = this.options.fs ?? realFs
-    const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
-    try {
-      await this.finishPowerFail(ops)
-      const fresh = Platform.open(this.dir, this.kinds, this.options)
+    return this.rewrite(async (fresh) => {
       const session = await fresh.startAsOpened({ readOnly: true }, true)
       let range: { start: bigint; size: bigint }
       try {
@@ -459,16 +431,11 @@ export class Platform {
       } finally {
         await session.close()
       }
-      const machine = { ...fresh.machine, hotplugMemory: [...(fresh.machine.hotplugMemory ?? []), range] }
-      writeFileAtomic(
-        ops,
-        path.join(this.dir, PLATFORM_FILE),
-        encodeDescription(fresh.arch, machine, fresh.providers, fresh.runtime, this.kinds),
-      )
-      return range
-    } finally {
-      lock.release()
-    }
+      return {
+        machine: { ...fresh.machine, hotplugMemory: [...(fresh.machine.hotplugMemory ?? []), range] },
+        result: range,
+      }
+    })
   }
 
   /** Turn the platform off and on again: a clean shutdown, then the next start is a new boot. */
@@ -550,15 +517,32 @@ export class Platform {
   }
 
   private async reboot(next: (runtime: RuntimeState) => RuntimeState, orderly: boolean): Promise<void> {
+    await this.rewrite(async (fresh, ops) => {
+      // An orderly power-off writes the caches back: nothing is in flight after it.
+      if (orderly && fs.existsSync(path.join(this.dir, IN_FLIGHT_FILE))) ops.unlink(path.join(this.dir, IN_FLIGHT_FILE))
+      return { runtime: next(fresh.runtime), result: undefined }
+    })
+  }
+
+  /**
+   * Under the lock, once any interrupted power failure is finished: reread the description and
+   * write back, in one atomic rename, the machine section and runtime state `change` makes of it.
+   */
+  private async rewrite<T>(
+    change: (fresh: Platform, ops: FsOps) => Promise<{ machine?: MachineSpec; runtime?: RuntimeState; result: T }>,
+  ): Promise<T> {
     const ops = this.options.fs ?? realFs
     const lock = await acquireLock(path.join(this.dir, LOCK_FILE), lockOptions(ops, this.options))
     try {
       await this.finishPowerFail(ops)
       const fresh = Platform.open(this.dir, this.kinds, this.options)
-      const description = encodeDescription(fresh.arch, fresh.machine, fresh.providers, next(fresh.runtime), this.kinds)
-      // An orderly power-off writes the caches back: nothing is in flight after it.
-      if (orderly && fs.existsSync(path.join(this.dir, IN_FLIGHT_FILE))) ops.unlink(path.join(this.dir, IN_FLIGHT_FILE))
-      writeFileAtomic(ops, path.join(this.dir, PLATFORM_FILE), description)
+      const { machine, runtime, result } = await change(fresh, ops)
+      writeFileAtomic(
+        ops,
+        path.join(this.dir, PLATFORM_FILE),
+        encodeDescription(fresh.arch, machine ?? fresh.machine, fresh.providers, runtime ?? fresh.runtime, this.kinds),
+      )
+      return result
     } finally {
       lock.release()
     }
